@@ -1,0 +1,297 @@
+"""The `gateway` command: run the service and administer users, rooms and messages.
+
+Owns argument parsing and output formats. Each command opens one unit of work, calls one
+core function and maps domain errors to a message on stderr and a non-zero exit:
+1 for a refused request (unknown room, invalid address...), 2 for bad settings or usage.
+JSON output (`messages --json`, `inspect-email`) is documented in the README and stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from gateway.core.errors import DomainError
+from gateway.core.messages import list_messages, post_message
+from gateway.core.reply_addresses import reply_address
+from gateway.core.rooms import add_member, create_room, get_active_membership, get_room
+from gateway.core.rooms import remove_member as end_membership
+from gateway.core.users import add_user, get_user_by_email
+from gateway.inbound.inspection import inspect_email
+from gateway.outbound.worker import run_outbound_once
+from gateway.process import Parts, open_database, reply_keys, serve
+from gateway.settings import Settings, SettingsError
+from gateway.store.database import Database
+from gateway.store.migrate import upgrade
+from gateway.store.models import AccountKind, Message, Origin, Role, RoomKind
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO
+        if args.command in {"serve", "smtp", "web", "worker"}
+        else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "inspect-email":
+            return cmd_inspect_email(args)
+        settings = Settings.from_environ()
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, settings)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except DomainError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gateway", description="Email-first messaging gateway (settings: GATEWAY_* env)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, parts, text in (
+        ("serve", Parts(), "run SMTP intake, outbound delivery and the web app in one process"),
+        ("smtp", Parts(web=False, worker=False), "run only the SMTP listener"),
+        ("web", Parts(smtp=False, worker=False), "run only the web app"),
+        ("worker", Parts(smtp=False, web=False), "run only outbound delivery"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.set_defaults(handler=cmd_serve, parts=parts)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", help="apply every migration").set_defaults(handler=cmd_db_upgrade)
+
+    user = commands.add_parser("user", help="users").add_subparsers(
+        dest="user_command", required=True, metavar="ACTION"
+    )
+    user_add = user.add_parser("add", help="add a user")
+    user_add.add_argument("email")
+    user_add.add_argument("--name")
+    user_add.add_argument("--password")
+    user_add.add_argument("--time-zone", default="UTC")
+    user_add.add_argument(
+        "--account", choices=[k.value for k in AccountKind], default=AccountKind.FREELANCER.value
+    )
+    user_add.set_defaults(handler=cmd_user_add)
+
+    room = commands.add_parser("room", help="rooms").add_subparsers(
+        dest="room_command", required=True, metavar="ACTION"
+    )
+    room_create = room.add_parser("create", help="create a room; prints its id")
+    room_create.add_argument("title")
+    room_create.add_argument("--owner", required=True)
+    room_create.add_argument("--member", action="append", default=[])
+    room_create.add_argument(
+        "--kind", choices=[k.value for k in RoomKind], default=RoomKind.GROUP.value
+    )
+    room_create.set_defaults(handler=cmd_room_create)
+    room_add = room.add_parser("add-member", help="add a member to a room")
+    room_add.add_argument("room", type=int)
+    room_add.add_argument("email")
+    room_add.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
+    room_add.set_defaults(handler=cmd_room_add_member)
+    room_remove = room.add_parser("remove-member", help="end a membership")
+    room_remove.add_argument("room", type=int)
+    room_remove.add_argument("email")
+    room_remove.set_defaults(handler=cmd_room_remove_member)
+
+    address = commands.add_parser("reply-address", help="print a member's reply address")
+    address.add_argument("room", type=int)
+    address.add_argument("email")
+    address.set_defaults(handler=cmd_reply_address)
+
+    post = commands.add_parser("post", help="post a message as a member")
+    post.add_argument("room", type=int)
+    post.add_argument("--as", dest="author", required=True)
+    post.add_argument("text")
+    post.set_defaults(handler=cmd_post)
+
+    messages = commands.add_parser("messages", help="print a room's messages")
+    messages.add_argument("room", type=int)
+    messages.add_argument("--json", action="store_true")
+    messages.add_argument("--limit", type=int, help="only the newest N messages")
+    messages.set_defaults(handler=cmd_messages)
+
+    deliver = commands.add_parser("deliver", help="compose and deliver due email once")
+    deliver.set_defaults(handler=cmd_deliver)
+
+    inspect = commands.add_parser("inspect-email", help="show how an email would be read")
+    inspect.add_argument("file", type=Path, help="a raw RFC 5322 message, or - for stdin")
+    inspect.add_argument("--mail-from", help="the envelope sender, if known")
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    serve(settings, args.parts)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.database_url)
+    upgrade(database)
+    database.dispose()
+    print("database is up to date")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        user = add_user(
+            session,
+            args.email,
+            name=args.name,
+            password=args.password,
+            time_zone=args.time_zone,
+            account_kind=AccountKind(args.account),
+            now=_now(),
+        )
+        print(user.email)
+    return 0
+
+
+def cmd_room_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        room = create_room(
+            session,
+            args.title,
+            owner=get_user_by_email(session, args.owner),
+            members=[get_user_by_email(session, email) for email in args.member],
+            kind=RoomKind(args.kind),
+            now=_now(),
+        )
+        print(room.id)
+    return 0
+
+
+def cmd_room_add_member(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        room = get_room(session, args.room)
+        add_member(
+            session, room, get_user_by_email(session, args.email), role=Role(args.role), now=_now()
+        )
+    return 0
+
+
+def cmd_room_remove_member(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        room = get_room(session, args.room)
+        end_membership(session, room, get_user_by_email(session, args.email), now=_now())
+    return 0
+
+
+def cmd_reply_address(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        user = get_user_by_email(session, args.email)
+        membership = get_active_membership(session, get_room(session, args.room).id, user.id)
+        print(reply_address(membership, reply_keys(settings), settings.mail_domain))
+    return 0
+
+
+def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        message = post_message(
+            session,
+            get_room(session, args.room),
+            get_user_by_email(session, args.author),
+            args.text,
+            origin=Origin.API,
+            now=_now(),
+        )
+        print(message.id)
+    return 0
+
+
+def cmd_messages(args: argparse.Namespace, settings: Settings) -> int:
+    database = open_database(settings)
+    with database.read_session() as session:
+        messages = list_messages(session, get_room(session, args.room), limit=args.limit)
+        rows = [message_json(message) for message in messages]
+    database.dispose()
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"#{row['id']} {row['created_at']} {row['author']} ({row['origin']}):")
+            print("  " + row["body"].replace("\n", "\n  "))
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
+    database = open_database(settings)
+    composed, report = run_outbound_once(database, settings, reply_keys(settings), now=_now())
+    database.dispose()
+    print(
+        f"composed {composed}, sent {report.sent}, retrying {report.retried}, "
+        f"failed {report.failed}"
+    )
+    return 0
+
+
+def cmd_inspect_email(args: argparse.Namespace) -> int:
+    try:
+        raw = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
+    except OSError as error:
+        print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(json.dumps(inspect_email(raw, args.mail_from), indent=2, ensure_ascii=False))
+    return 0
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    """The stable JSON shape of one message (README: "messages --json")."""
+    return {
+        "id": message.id,
+        "room_id": message.room_id,
+        "author": message.author.email if message.author else None,
+        "author_name": message.author.display_name if message.author else None,
+        "origin": message.origin.value,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "parent_id": message.parent_id,
+        "body": message.body_source,
+        "html": message.body_html,
+        "quoted_text": message.quoted_text,
+        "attachments": [
+            {"id": a.id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in message.attachments
+        ],
+    }
+
+
+@contextmanager
+def _transaction(settings: Settings) -> Iterator[Session]:
+    """A committed unit of work on an up-to-date database, disposed afterwards."""
+    database = open_database(settings)
+    try:
+        with database.transaction() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Domain rules: users, rooms, messages, reply addresses, notifications."""

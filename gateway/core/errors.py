@@ -1,0 +1,21 @@
+"""Domain errors: what core functions raise, for adapters to map to their protocol.
+
+Owns the error taxonomy only. Adapters translate: NotFound -> SMTP 550 5.1.1 / HTTP 404,
+NotAllowed -> 550 5.7.1 / 403, InvalidInput -> 550 5.6.0 / 400, anything else -> 451 / 500.
+"""
+
+
+class DomainError(Exception):
+    """A request the domain refuses; the message is fit to show the person who made it."""
+
+
+class NotFound(DomainError):
+    """The thing named does not exist (or must not be revealed to exist)."""
+
+
+class NotAllowed(DomainError):
+    """The thing exists but this actor may not do this to it."""
+
+
+class InvalidInput(DomainError):
+    """The request is malformed: bad address, empty message, too large..."""

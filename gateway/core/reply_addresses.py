@@ -1,0 +1,111 @@
+"""Reply addresses: one per (room, member), opaque, signed, revocable.
+
+The local part is `<nonce><mac>`: a random nonce stored on the membership and an HMAC of it.
+It is lowercase base32 with no `+` (some providers drop plus-addressing) and compared
+case-insensitively (senders' MTAs may change case). The HMAC lets a forged address be refused
+without a database lookup; the key rotates by moving the old secret to `previous`, which is
+still accepted. A member who leaves keeps the nonce but the membership is over; on rejoin a new
+nonce is issued, so addresses from before stay dead.
+
+Must not import any adapter library.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.core.errors import NotAllowed, NotFound
+from gateway.store.models import Membership
+
+NONCE_BYTES = 10  # 16 base32 characters
+MAC_BYTES = 10  # 80 bits: forging one address takes ~2**79 guesses
+NONCE_LENGTH = NONCE_BYTES * 8 // 5
+TOKEN_LENGTH = (NONCE_BYTES + MAC_BYTES) * 8 // 5
+
+
+class UnknownReplyAddress(NotFound):
+    """Not one of our reply addresses: wrong domain, bad signature or unknown nonce."""
+
+
+class ReplyAddressRevoked(NotAllowed):
+    """A genuine reply address whose member has left the room."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyKeys:
+    """The signing keys: `current` signs and verifies, `previous` only verifies."""
+
+    current: bytes
+    previous: bytes | None = None
+
+    @classmethod
+    def from_secrets(cls, secret: str, previous: str | None = None) -> ReplyKeys:
+        return cls(_derive(secret), _derive(previous) if previous else None)
+
+    def verifying(self) -> tuple[bytes, ...]:
+        return (self.current,) if self.previous is None else (self.current, self.previous)
+
+
+def new_reply_nonce() -> str:
+    return _b32(secrets.token_bytes(NONCE_BYTES))
+
+
+def reply_local_part(nonce: str, keys: ReplyKeys) -> str:
+    return nonce + _mac(nonce, keys.current)
+
+
+def reply_address(membership: Membership, keys: ReplyKeys, domain: str) -> str:
+    """The address a member answers to for this room."""
+    return f"{reply_local_part(membership.reply_nonce, keys)}@{domain}"
+
+
+def verify_reply_local_part(local_part: str, keys: ReplyKeys) -> str | None:
+    """The nonce if the local part carries a valid signature under any key, else None."""
+    token = local_part.lower()
+    if len(token) != TOKEN_LENGTH:
+        return None
+    nonce, mac = token[:NONCE_LENGTH], token[NONCE_LENGTH:]
+    return (
+        nonce if any(hmac.compare_digest(mac, _mac(nonce, k)) for k in keys.verifying()) else None
+    )
+
+
+def resolve_reply_address(
+    session: Session, address: str, keys: ReplyKeys, domain: str
+) -> Membership:
+    """The active membership an address belongs to.
+
+    Raises UnknownReplyAddress (not ours, forged, unknown) or ReplyAddressRevoked (member left).
+    """
+    local_part, _, address_domain = address.strip().rpartition("@")
+    if address_domain.lower() != domain.lower():
+        raise UnknownReplyAddress(f"{address} is not an address of this gateway")
+    nonce = verify_reply_local_part(local_part, keys)
+    if nonce is None:
+        raise UnknownReplyAddress(f"{address} is not a valid reply address")
+    membership = session.scalar(select(Membership).where(Membership.reply_nonce == nonce))
+    if membership is None:
+        raise UnknownReplyAddress(f"{address} is not a valid reply address")
+    if membership.left_at is not None:
+        raise ReplyAddressRevoked(f"{address} belongs to a member who has left the room")
+    return membership
+
+
+def _derive(secret: str) -> bytes:
+    # A key of its own, so a leak of another use of the secret does not forge addresses.
+    return hmac.new(secret.encode(), b"gateway reply address v1", hashlib.sha256).digest()
+
+
+def _mac(nonce: str, key: bytes) -> str:
+    return _b32(hmac.new(key, nonce.encode(), hashlib.sha256).digest()[:MAC_BYTES])
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode().lower().rstrip("=")

@@ -1,0 +1,1 @@
+"""Incoming mail: SMTP listener, MIME parsing, classification, reply extraction, intake."""

@@ -1,0 +1,1 @@
+"""Outgoing mail: composing notification emails, the outbox and delivery to the relay."""

@@ -1,0 +1,150 @@
+"""Running the gateway: the SMTP listener, the outbound scheduler and the web server.
+
+Owns process wiring only: which parts start, in what order, where they listen, how they
+stop. `gateway serve` runs all three in one process on one asyncio loop (the web server in
+a thread); `gateway smtp`, `gateway web` and `gateway worker` run one part each, so a larger
+deployment runs several of each against one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from waitress.server import create_server
+
+from gateway.core.reply_addresses import ReplyKeys
+from gateway.inbound.committer import IntakeCommitter
+from gateway.inbound.intake import IntakeConfig
+from gateway.inbound.smtp import IntakeHandler, bind_smtp_socket, start_smtp_server
+from gateway.outbound.worker import run_outbound_once
+from gateway.settings import Settings, SettingsError
+from gateway.store.database import Database
+from gateway.store.migrate import is_up_to_date, upgrade
+from gateway.web.app import create_app
+
+log = logging.getLogger(__name__)
+
+OUTBOUND_INTERVAL_SECONDS = 1.0
+WEB_THREADS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    smtp: bool = True
+    web: bool = True
+    worker: bool = True
+
+
+def open_database(settings: Settings) -> Database:
+    """The database at the newest schema: migrated on the embedded default, else checked."""
+    database = Database(settings.database_url)
+    if not is_up_to_date(database):
+        if not settings.embedded:
+            raise SettingsError(
+                "GATEWAY_DATABASE_URL points at a database whose schema is not up to date: "
+                "run `gateway db upgrade`"
+            )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(database)
+    return database
+
+
+def reply_keys(settings: Settings) -> ReplyKeys:
+    return ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
+
+
+def serve(settings: Settings, parts: Parts, announce: Callable[[str], None] = print) -> None:
+    """Run the chosen parts until SIGINT or SIGTERM."""
+    asyncio.run(_serve(settings, parts, announce))
+
+
+async def _serve(settings: Settings, parts: Parts, announce: Callable[[str], None]) -> None:
+    database = open_database(settings)
+    keys = reply_keys(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stoppers: list[Callable[[], None]] = []
+    try:
+        if parts.worker:
+            stoppers.append(_start_outbound(database, settings, keys, announce))
+        if parts.smtp:
+            stoppers.append(await _start_smtp(database, settings, keys, announce))
+        if parts.web:
+            stoppers.append(_start_web(database, settings, announce))
+        announce("gateway is running; press Ctrl+C to stop")
+        await stop.wait()
+    finally:
+        for stopper in reversed(stoppers):
+            stopper()
+        database.dispose()
+
+
+async def _start_smtp(
+    database: Database, settings: Settings, keys: ReplyKeys, announce: Callable[[str], None]
+) -> Callable[[], None]:
+    committer = IntakeCommitter(database, IntakeConfig(keys, settings.mail_domain))
+    committer.start()
+    handler = IntakeHandler(database, committer, IntakeConfig(keys, settings.mail_domain))
+    sock = bind_smtp_socket(settings.smtp_host, settings.smtp_port)
+    server = await start_smtp_server(handler, settings, sock)
+    host, port = sock.getsockname()[:2]
+    tls = " with STARTTLS" if settings.smtp_tls_cert else ""
+    announce(f"SMTP listening on {host}:{port}{tls} for *@{settings.mail_domain}")
+
+    def stop() -> None:
+        server.close()
+        committer.stop()
+
+    return stop
+
+
+def _start_outbound(
+    database: Database, settings: Settings, keys: ReplyKeys, announce: Callable[[str], None]
+) -> Callable[[], None]:
+    async def tick() -> None:
+        await asyncio.to_thread(run_outbound_once, database, settings, keys, now=_utc_now())
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=OUTBOUND_INTERVAL_SECONDS,
+        id="outbound",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=_utc_now(),
+    )
+    scheduler.start()
+    where = (
+        f"relay {settings.relay.host}:{settings.relay.port}"
+        if settings.relay
+        else f"Maildir {settings.maildir}"
+    )
+    announce(f"outbound mail delivered to {where}")
+    return lambda: scheduler.shutdown(wait=False)
+
+
+def _start_web(
+    database: Database, settings: Settings, announce: Callable[[str], None]
+) -> Callable[[], None]:
+    app = create_app(settings, database)
+    server = create_server(
+        app, host=settings.web_host, port=settings.web_port, threads=WEB_THREADS, ident="gateway"
+    )
+    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread.start()
+    announce(f"web listening on http://{settings.web_host}:{server.effective_port}/")
+    return server.close
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)

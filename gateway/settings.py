@@ -1,0 +1,209 @@
+"""Settings: every GATEWAY_* environment variable, read once at start-up.
+
+Owns the names, defaults and validation of configuration. Nothing else in the gateway reads
+os.environ: the CLI builds one `Settings` and passes it down. A bad value raises
+`SettingsError` whose message is one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelaySettings:
+    """Where outbound mail goes: `smtp://[user:password@]host[:port][?starttls=true]`."""
+
+    host: str
+    port: int
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str = field(repr=False)
+    previous_secret_key: str | None = field(default=None, repr=False)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_tls_cert: Path | None = None
+    smtp_tls_key: Path | None = None
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
+    mail_domain: str = "localhost"
+    relay: RelaySettings | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"
+    site_name: str = "Gateway"
+
+    @property
+    def embedded(self) -> bool:
+        """True on the embedded default: a SQLite file inside the data directory."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def maildir(self) -> Path:
+        """Where outbound mail is written when no relay is configured."""
+        return self.data_dir / "outbox-maildir"
+
+    @property
+    def notifications_from(self) -> str:
+        """The envelope sender of notification emails (bounces come back here)."""
+        return f"bounces@{self.mail_domain}"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate settings; on the embedded default, create the secret key file."""
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("GATEWAY_DATA_DIR") or "./gateway-data").resolve()
+        database_url = env.get("GATEWAY_DATABASE_URL") or f"sqlite:///{data_dir / 'gateway.db'}"
+        web_host = env.get("GATEWAY_WEB_HOST") or "127.0.0.1"
+        web_port = _port(env, "GATEWAY_WEB_PORT", 8080)
+        settings = cls(
+            data_dir=data_dir,
+            database_url=_database_url(database_url),
+            secret_key=_secret_key(env, data_dir, embedded="GATEWAY_DATABASE_URL" not in env),
+            previous_secret_key=_optional_secret(env, "GATEWAY_SECRET_KEY_PREVIOUS"),
+            smtp_host=env.get("GATEWAY_SMTP_HOST") or "127.0.0.1",
+            smtp_port=_port(env, "GATEWAY_SMTP_PORT", 2525),
+            smtp_tls_cert=_optional_file(env, "GATEWAY_SMTP_TLS_CERT"),
+            smtp_tls_key=_optional_file(env, "GATEWAY_SMTP_TLS_KEY"),
+            max_message_size=_positive_int(
+                env, "GATEWAY_MAX_MESSAGE_SIZE", DEFAULT_MAX_MESSAGE_SIZE
+            ),
+            mail_domain=_mail_domain(env),
+            relay=_relay(env.get("GATEWAY_RELAY_URL", "")),
+            web_host=web_host,
+            web_port=web_port,
+            base_url=(env.get("GATEWAY_BASE_URL") or f"http://{web_host}:{web_port}").rstrip("/"),
+            site_name=env.get("GATEWAY_SITE_NAME") or "Gateway",
+        )
+        if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
+            raise SettingsError(
+                "GATEWAY_SMTP_TLS_CERT and GATEWAY_SMTP_TLS_KEY must be set together"
+            )
+        return settings
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise SettingsError(f"{name} must be a port number from 0 to 65535, got {value!r}")
+    return int(value)
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a positive whole number, got {value!r}")
+    return int(value)
+
+
+def _database_url(url: str) -> str:
+    if not url.startswith(("sqlite:", "postgresql")):
+        raise SettingsError(
+            "GATEWAY_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
+            f"got {url.split(':', 1)[0]!r}"
+        )
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _mail_domain(env: Mapping[str, str]) -> str:
+    domain = (env.get("GATEWAY_MAIL_DOMAIN") or "localhost").strip().lower()
+    if domain == "localhost":
+        return domain
+    try:
+        validate_email(f"probe@{domain}", check_deliverability=False)
+    except EmailNotValidError as error:
+        raise SettingsError(f"GATEWAY_MAIL_DOMAIN is not a usable mail domain: {error}") from None
+    return domain
+
+
+def _optional_file(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name)
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise SettingsError(f"{name} names a file that does not exist: {value}")
+    return path
+
+
+def _optional_secret(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value and len(value) < MIN_SECRET_KEY_LENGTH:
+        raise SettingsError(f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters long")
+    return value or None
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path, *, embedded: bool) -> str:
+    """The signing key: from the environment, or on the embedded default a generated file."""
+    value = _optional_secret(env, "GATEWAY_SECRET_KEY")
+    if value:
+        return value
+    if not embedded:
+        raise SettingsError(
+            "GATEWAY_SECRET_KEY is required when GATEWAY_DATABASE_URL is set "
+            f"(at least {MIN_SECRET_KEY_LENGTH} random characters)"
+        )
+    path = data_dir / SECRET_KEY_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # O_EXCL: two processes starting at once must not write different keys.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+    except FileExistsError:
+        return path.read_text().strip()
+    except OSError as error:
+        raise SettingsError(f"GATEWAY_DATA_DIR is not writable: {error}") from None
+
+
+def _relay(url: str) -> RelaySettings | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "smtp" or not parts.hostname:
+        raise SettingsError(
+            "GATEWAY_RELAY_URL must look like smtp://[user:password@]host[:port][?starttls=true]"
+        )
+    try:
+        port = parts.port or 25
+    except ValueError:
+        raise SettingsError("GATEWAY_RELAY_URL has an invalid port") from None
+    starttls_word = parse_qs(parts.query).get("starttls", [""])[0].lower()
+    if starttls_word not in TRUE_WORDS | FALSE_WORDS:
+        raise SettingsError("GATEWAY_RELAY_URL starttls must be true or false")
+    return RelaySettings(
+        host=parts.hostname,
+        port=port,
+        starttls=starttls_word in TRUE_WORDS,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )

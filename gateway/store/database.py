@@ -1,0 +1,81 @@
+"""Engines and sessions for SQLite (the embedded default) and PostgreSQL.
+
+Owns how the gateway talks to its database: connection set-up, transaction start, the
+session factories. Must not import gateway.core or any adapter library.
+
+SQLite runs in WAL mode with foreign keys on and full fsync at commit. Its Python driver
+starts transactions lazily and cannot nest them, so autocommit is turned off at the driver
+level and SQLAlchemy emits BEGIN itself: `BEGIN IMMEDIATE` for sessions that write (taking the
+write lock up front, so two processes never deadlock upgrading a read lock), plain `BEGIN` for
+read-only sessions, which then never wait for a writer. SAVEPOINTs work in both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One database: a write engine, a read engine (the same one outside SQLite), sessions."""
+
+    def __init__(self, url: str | URL, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.engine = self._create_engine(begin="BEGIN IMMEDIATE", echo=echo)
+        self.read_engine = (
+            self._create_engine(begin="BEGIN", echo=echo) if self.is_sqlite else self.engine
+        )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    def _create_engine(self, *, begin: str, echo: bool) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(self.url, echo=echo, pool_pre_ping=True)
+        engine = create_engine(
+            self.url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        )
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        return engine
+
+    def session(self) -> Session:
+        """A session for a unit of work that writes; the caller commits."""
+        return self._sessions()
+
+    def read_session(self) -> Session:
+        """A session that only reads; on SQLite it never waits for a writer."""
+        return self._read_sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session committed on success, rolled back on any exception."""
+        with self.session() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" listener start transactions (see module docstring).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # FULL: a commit that answered is on disk, even after power loss (WAL + NORMAL is not).
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()

@@ -1,0 +1,40 @@
+"""Schema migrations: bring a database to the newest schema with Alembic.
+
+Owns the Alembic configuration (built in code, so an installed package needs no alembic.ini).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from gateway.store.database import Database
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config(database: Database) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database.url.render_as_string(hide_password=False))
+    return config
+
+
+def upgrade(database: Database, revision: str = "head") -> None:
+    """Apply every migration up to `revision` in one transaction."""
+    config = alembic_config(database)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def is_up_to_date(database: Database) -> bool:
+    """True when the database is at the newest revision."""
+    heads = set(ScriptDirectory.from_config(alembic_config(database)).get_heads())
+    with database.read_engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads

@@ -1,0 +1,305 @@
+"""Typed SQLAlchemy models: every table the gateway keeps.
+
+Owns the schema only: columns, keys, indexes and the small enums that name states. Domain
+rules (who may post, what a notification contains) live in gateway.core; this module must not
+import gateway.core, Flask, aiosmtpd or any other adapter library.
+
+Times are stored as UTC. SQLite has no time-zone-aware type, so `UTCDateTime` stores naive
+UTC and hands back aware datetimes on every backend.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so Alembic migrations can alter them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and returned as an aware UTC datetime."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; the gateway stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: VARCHAR + CHECK, storing the member values."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+        length=16,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (read by SQLAlchemy)
+
+
+class AccountKind(enum.StrEnum):
+    FREELANCER = "freelancer"
+    CLIENT = "client"
+    AGENCY = "agency"
+
+
+class RoomKind(enum.StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+    INTERVIEW = "interview"
+    CONTRACT = "contract"
+    TICKET = "ticket"
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class Origin(enum.StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+    SYSTEM = "system"
+    API = "api"
+
+
+class InboundOutcome(enum.StrEnum):
+    POSTED = "posted"
+    AUTOMATED = "automated"
+    BOUNCE = "bounce"
+    REJECTED = "rejected"
+    KEPT = "kept"  # for the operator (postmaster@), nothing posted
+
+
+class NotificationState(enum.StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"
+    SKIPPED = "skipped"
+
+
+class OutboxState(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+    accounts: Mapped[list[Account]] = relationship(back_populates="user")
+
+
+class Account(Base):
+    """A capacity a user acts in (freelancer, client, agency); rooms belong to one."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_accounts_user_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "account_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="accounts")
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[RoomKind] = mapped_column(_enum(RoomKind, "room_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    # Random, stable: the root Message-ID every notification of this room references.
+    thread_token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    account: Mapped[Account] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="room")
+
+
+class Membership(Base):
+    """A user in a room. A member who leaves keeps the row (left_at set) for history."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("room_id", "user_id", name="uq_memberships_room_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "member_role"))
+    joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    # The random half of the member's reply address; replaced on rejoin so an address
+    # issued before leaving stays dead.
+    reply_nonce: Mapped[str] = mapped_column(String(32), unique=True)
+    last_read_message_id: Mapped[int | None] = mapped_column(Integer)
+    # Set by the one-click unsubscribe link (RFC 8058) of this room's emails.
+    email_muted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    room: Mapped[Room] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_room_created", "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    origin: Mapped[Origin] = mapped_column(_enum(Origin, "message_origin"))
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # What reply extraction removed from an emailed reply (quotes, signature): shown collapsed.
+    quoted_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+    room: Mapped[Room] = relationship()
+    author: Mapped[User | None] = relationship()
+    parent: Mapped[Message | None] = relationship(remote_side=[id])
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
+
+
+class Attachment(Base):
+    """A room file. Stored in the database so it commits with its message."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+    message: Mapped[Message | None] = relationship(back_populates="attachments")
+
+
+class InboundEmail(Base):
+    """Every message received after DATA, with what became of it and why."""
+
+    __tablename__ = "inbound_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of (Message-ID or raw bytes, recipient): a retried delivery is stored once.
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime]
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[str] = mapped_column(String(320))
+    message_id_header: Mapped[str | None] = mapped_column(String(998))
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[InboundOutcome] = mapped_column(_enum(InboundOutcome, "inbound_outcome"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class Notification(Base):
+    """What is owed to one member about one message; outbound turns it into email."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "message_id", name="uq_notifications_user_message"),
+        Index("ix_notifications_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    state: Mapped[NotificationState] = mapped_column(_enum(NotificationState, "notification_state"))
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+    room: Mapped[Room] = relationship()
+    message: Mapped[Message] = relationship()
+
+
+class OutboxEmail(Base):
+    """A composed email waiting for (or done with) delivery to the relay."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_next", "state", "next_attempt_at"),
+        Index("ix_outbox_room_user", "room_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    envelope_from: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))
+    message_id_header: Mapped[str] = mapped_column(String(255), unique=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState, "outbox_state"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]

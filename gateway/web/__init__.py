@@ -1,0 +1,1 @@
+"""The Flask application: landing page, health check (the web inbox comes later)."""

@@ -1,0 +1,69 @@
+"""Site views: landing page, health check, and the RFC 8058 one-click unsubscribe.
+
+Owns these routes only; domain work is done by gateway.core.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, render_template
+from sqlalchemy import text
+
+from gateway.core.errors import NotFound
+from gateway.core.rooms import get_room, mute_room_email
+from gateway.core.unsubscribe import verify_unsubscribe_token
+from gateway.store.models import Membership
+from gateway.web.context import WebContext
+
+site = Blueprint("site", __name__)
+
+
+def _context() -> WebContext:
+    context: WebContext = current_app.extensions["gateway"]
+    return context
+
+
+@site.get("/")
+def landing() -> str:
+    return render_template("landing.html")
+
+
+@site.get("/healthz")
+def healthz() -> tuple[dict[str, str], int]:
+    try:
+        with _context().database.read_session() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:  # any database failure is "unhealthy", with its type
+        return {"status": "unavailable", "database": type(error).__name__}, 503
+    return {"status": "ok", "time": datetime.now(UTC).isoformat()}, 200
+
+
+@site.get("/u/<token>")
+def unsubscribe_page(token: str) -> tuple[str, int]:
+    """Only shows a button: link scanners follow GETs, so GET never changes anything."""
+    membership_id = verify_unsubscribe_token(token, _context().keys)
+    if membership_id is None:
+        return render_template("unsubscribe.html", invalid=True), 404
+    with _context().database.read_session() as session:
+        membership = session.get(Membership, membership_id)
+        if membership is None:
+            return render_template("unsubscribe.html", invalid=True), 404
+        title = get_room(session, membership.room_id).title
+    return render_template("unsubscribe.html", room_title=title), 200
+
+
+@site.post("/u/<token>")
+def unsubscribe(token: str) -> tuple[str, int]:
+    """RFC 8058 one-click: no cookie, no CSRF token, no login; 200 without redirect;
+    idempotent."""
+    membership_id = verify_unsubscribe_token(token, _context().keys)
+    if membership_id is None:
+        return render_template("unsubscribe.html", invalid=True), 404
+    try:
+        with _context().database.transaction() as session:
+            membership = mute_room_email(session, membership_id)
+            title = get_room(session, membership.room_id).title
+    except NotFound:
+        return render_template("unsubscribe.html", invalid=True), 404
+    return render_template("unsubscribe.html", done=True, room_title=title), 200

@@ -1,0 +1,1 @@
+"""Jinja templates (email/<name>/{subject.txt,body.txt,body.html}, web/...), shipped in the package."""
