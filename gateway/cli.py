@@ -41,12 +41,7 @@ EXIT_USAGE = 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO
-        if args.command in {"serve", "smtp", "web", "worker"}
-        else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose=args.command in {"serve", "smtp", "web", "worker"})
     try:
         if args.command == "inspect-email":
             return cmd_inspect_email(args)
@@ -59,6 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
+
+
+def configure_logging(*, verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiosmtpd logs every command at INFO, reply addresses (our tokens) included: keep its
+    # warnings only. Alembic's INFO lines on each start-up say nothing an operator needs.
+    for name in ("mail.log", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,8 +217,8 @@ def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
     with _transaction(settings) as session:
         message = post_message(
             session,
-            get_room(session, args.room),
-            get_user_by_email(session, args.author),
+            get_room(session, args.room).id,
+            get_user_by_email(session, args.author).id,
             args.text,
             origin=Origin.API,
             now=_now(),

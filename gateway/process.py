@@ -22,7 +22,12 @@ from waitress.server import create_server
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.inbound.committer import IntakeCommitter
 from gateway.inbound.intake import IntakeConfig
-from gateway.inbound.smtp import IntakeHandler, bind_smtp_socket, start_smtp_server
+from gateway.inbound.smtp import (
+    IntakeHandler,
+    RecipientChecker,
+    bind_smtp_socket,
+    start_smtp_server,
+)
 from gateway.outbound.worker import run_outbound_once
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
@@ -91,9 +96,12 @@ async def _serve(settings: Settings, parts: Parts, announce: Callable[[str], Non
 async def _start_smtp(
     database: Database, settings: Settings, keys: ReplyKeys, announce: Callable[[str], None]
 ) -> Callable[[], None]:
-    committer = IntakeCommitter(database, IntakeConfig(keys, settings.mail_domain))
+    config = IntakeConfig(keys, settings.mail_domain)
+    committer = IntakeCommitter(database, config)
+    checker = RecipientChecker(database, config)
     committer.start()
-    handler = IntakeHandler(database, committer, IntakeConfig(keys, settings.mail_domain))
+    checker.start()
+    handler = IntakeHandler(checker, committer, config)
     sock = bind_smtp_socket(settings.smtp_host, settings.smtp_port)
     server = await start_smtp_server(handler, settings, sock)
     host, port = sock.getsockname()[:2]
@@ -102,6 +110,7 @@ async def _start_smtp(
 
     def stop() -> None:
         server.close()
+        checker.stop()
         committer.stop()
 
     return stop

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +18,13 @@ from gateway.core.users import add_user
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.migrate import upgrade
-from gateway.store.models import Base, Room, User
+from gateway.store.models import Base
+
+from support import MAIL_DOMAIN, SECRET_KEY, World
+
+pytest_plugins = ["smtp_gateway", "recording_relay"]
 
 TEST_DATABASE_URL = os.environ.get("GATEWAY_TEST_DATABASE_URL")
-SECRET_KEY = "test-secret-key-0123456789abcdefghijklmnop"
-MAIL_DOMAIN = "reply.example.com"
 
 
 @pytest.fixture(scope="session")
@@ -80,15 +81,6 @@ def keys(settings: Settings) -> ReplyKeys:
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-
-
-@dataclass
-class World:
-    """Two people in one room, committed."""
-
-    alice: User
-    bob: User
-    room: Room
 
 
 @pytest.fixture

@@ -7,36 +7,43 @@ pending notifications into emails. Must not import any adapter library.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from gateway.store.models import Membership, Message, Notification, NotificationState
+from gateway.store.models import Notification, NotificationState
+
+# Built once: this runs for every batch of messages posted, email intake included.
+_INSERT_NOTIFICATIONS = insert(Notification)
 
 
-def queue_notifications(session: Session, message: Message, *, now: datetime) -> list[Notification]:
-    """One pending notification per active member of the room other than the author."""
-    recipient_ids = session.scalars(
-        select(Membership.user_id).where(
-            Membership.room_id == message.room_id,
-            Membership.left_at.is_(None),
-            Membership.user_id != message.author_id,
-        )
-    ).all()
-    notifications = [
-        Notification(
-            user_id=user_id,
-            room_id=message.room_id,
-            message_id=message.id,
-            state=NotificationState.PENDING,
-            created_at=now,
-            due_at=now,
-        )
-        for user_id in recipient_ids
+def queue_notifications(
+    session: Session,
+    messages: Sequence[tuple[int, int, int | None]],
+    members: Mapping[int, Sequence[int]],
+    *,
+    now: datetime,
+) -> int:
+    """For each (message id, room id, author id), a pending notification per active member
+    of the room (`members`: room id -> active user ids) but the author; how many in all."""
+    rows = [
+        {
+            "user_id": user_id,
+            "room_id": room_id,
+            "message_id": message_id,
+            "state": NotificationState.PENDING,
+            "created_at": now,
+            "due_at": now,
+        }
+        for message_id, room_id, author_id in messages
+        for user_id in members.get(room_id, ())
+        if user_id != author_id
     ]
-    session.add_all(notifications)
-    return notifications
+    if rows:
+        session.connection().execute(_INSERT_NOTIFICATIONS, rows)
+    return len(rows)
 
 
 def list_due_notifications(session: Session, *, now: datetime, limit: int) -> list[Notification]:

@@ -16,13 +16,15 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from gateway.core.errors import NotAllowed, NotFound
-from gateway.store.models import Membership
+from gateway.core.errors import DomainError, NotAllowed, NotFound
+from gateway.store.models import Membership, User
 
 NONCE_BYTES = 10  # 16 base32 characters
 MAC_BYTES = 10  # 80 bits: forging one address takes ~2**79 guesses
@@ -77,25 +79,76 @@ def verify_reply_local_part(local_part: str, keys: ReplyKeys) -> str | None:
     )
 
 
+_MEMBERS_BY_NONCE = (
+    select(
+        Membership.id,
+        Membership.room_id,
+        Membership.user_id,
+        Membership.left_at,
+        Membership.reply_nonce,
+        User.email,
+    )
+    .join(User, User.id == Membership.user_id)
+    .where(Membership.reply_nonce.in_(bindparam("nonces", expanding=True)))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyTarget:
+    """The room member a reply address belongs to."""
+
+    membership_id: int
+    room_id: int
+    user_id: int
+    user_email: str
+
+
 def resolve_reply_address(
     session: Session, address: str, keys: ReplyKeys, domain: str
-) -> Membership:
-    """The active membership an address belongs to.
+) -> ReplyTarget:
+    """The active member an address belongs to.
 
     Raises UnknownReplyAddress (not ours, forged, unknown) or ReplyAddressRevoked (member left).
     """
+    [target] = resolve_reply_addresses(session, [address], keys, domain)
+    if isinstance(target, DomainError):
+        raise target
+    return target
+
+
+def resolve_reply_addresses(
+    session: Session, addresses: Sequence[str], keys: ReplyKeys, domain: str
+) -> list[ReplyTarget | DomainError]:
+    """For each address its active member, or the refusal; one query for all of them."""
+    nonces = [_nonce_of(address, keys, domain) for address in addresses]
+    wanted = [nonce for nonce in nonces if nonce is not None]
+    rows = (
+        {
+            row.reply_nonce: row
+            for row in session.connection().execute(_MEMBERS_BY_NONCE, {"nonces": wanted})
+        }
+        if wanted
+        else {}
+    )
+    return [
+        _target(address, rows.get(nonce) if nonce else None)
+        for address, nonce in zip(addresses, nonces, strict=True)
+    ]
+
+
+def _nonce_of(address: str, keys: ReplyKeys, domain: str) -> str | None:
     local_part, _, address_domain = address.strip().rpartition("@")
     if address_domain.lower() != domain.lower():
-        raise UnknownReplyAddress(f"{address} is not an address of this gateway")
-    nonce = verify_reply_local_part(local_part, keys)
-    if nonce is None:
-        raise UnknownReplyAddress(f"{address} is not a valid reply address")
-    membership = session.scalar(select(Membership).where(Membership.reply_nonce == nonce))
-    if membership is None:
-        raise UnknownReplyAddress(f"{address} is not a valid reply address")
-    if membership.left_at is not None:
-        raise ReplyAddressRevoked(f"{address} belongs to a member who has left the room")
-    return membership
+        return None
+    return verify_reply_local_part(local_part, keys)
+
+
+def _target(address: str, row: Row[Any] | None) -> ReplyTarget | DomainError:
+    if row is None:
+        return UnknownReplyAddress(f"{address} is not a reply address of this gateway")
+    if row.left_at is not None:
+        return ReplyAddressRevoked(f"{address} belongs to a member who has left the room")
+    return ReplyTarget(row.id, row.room_id, row.user_id, row.email)
 
 
 def _derive(secret: str) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.inbound.classification import detect_automated, detect_bounce
+from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
 from gateway.inbound.intake import reply_text_of
 from gateway.inbound.parsing import parse_email
 
@@ -32,9 +32,7 @@ def inspect_email(raw: bytes, mail_from: str | None = None) -> dict[str, Any]:
         "in_reply_to": list(parsed.in_reply_to),
         "references": list(parsed.references),
         "automated": None if automated is None else {"reason": automated.reason},
-        "bounce": None
-        if bounce is None
-        else {"recipient": bounce.recipient, "status": bounce.status, "permanent": bounce.permanent},
+        "bounce": None if bounce is None else _bounce_json(bounce),
         "reply_text": reply.text,
         "elided_text": reply.elided,
         "attachments": [
@@ -48,3 +46,7 @@ def inspect_email(raw: bytes, mail_from: str | None = None) -> dict[str, Any]:
         ],
         "defects": list(parsed.defects),
     }
+
+
+def _bounce_json(bounce: Bounce) -> dict[str, Any]:
+    return {"recipient": bounce.recipient, "status": bounce.status, "permanent": bounce.permanent}

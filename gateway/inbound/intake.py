@@ -1,9 +1,13 @@
-"""The intake pipeline: what becomes of one received email, whatever carried it.
+"""The intake pipeline: what becomes of received emails, whatever carried them.
 
-Every transport (the SMTP listener, later the IMAP poller) hands each (raw message,
-envelope) to `accept_email`. It parses, dedupes, classifies (bounce? auto-reply?), routes to
-a room member, checks the sender, extracts the reply text and posts it, and records the
-inbound email with its outcome, all in the caller's transaction (the caller commits).
+Every transport (the SMTP listener, later the IMAP poller) runs each delivery through two
+steps. `prepare_email` is everything that needs no database: parse, dedupe key, classify
+(bounce? auto-reply?), extract the reply text and files. `accept_emails` then, in the caller's
+transaction (the caller commits), dedupes, routes each email to a room member by its reply
+address, checks the sender, posts, and records every email with its outcome. It runs stage
+by stage over the whole batch, so each stage that touches the database does so once for all
+the emails of the batch: a busy SMTP listener pays per batch, not per email. Keeping the
+pure step apart lets a transport run it while the database is busy with the previous batch.
 
 Domain refusals (forged or revoked address, wrong sender, nothing to post) are recorded and
 returned as a result carrying the error, for the transport to map to its reply code; any
@@ -16,27 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed
-from gateway.core.messages import NewFile, post_message
-from gateway.core.reply_addresses import ReplyKeys, resolve_reply_address
+from gateway.core.messages import Draft, NewFile, PostedMessage, post_messages
+from gateway.core.reply_addresses import ReplyKeys, ReplyTarget, resolve_reply_addresses
 from gateway.inbound.classification import detect_automated, detect_bounce
 from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
-from gateway.store.models import (
-    InboundEmail,
-    InboundOutcome,
-    Membership,
-    Message,
-    Origin,
-    OutboxEmail,
-)
+from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +52,25 @@ BLOCKED_EXTENSIONS = frozenset(
         ".wsf", ".wsh",
     }
 )  # fmt: skip
+
+
+# Statements built once at import: they run for every batch of received emails.
+_EARLIER_DELIVERIES = select(
+    InboundEmail.id,
+    InboundEmail.dedupe_key,
+    InboundEmail.outcome,
+    InboundEmail.reason,
+    InboundEmail.message_id,
+).where(InboundEmail.dedupe_key.in_(bindparam("keys", expanding=True)))
+_INSERT_RECORDS = insert(InboundEmail).returning(InboundEmail.id, sort_by_parameter_order=True)
+_UPDATE_RECORD = update(InboundEmail).where(InboundEmail.id == bindparam("record_id"))
+_MESSAGES_BY_OUR_IDS = select(
+    OutboxEmail.message_id_header, OutboxEmail.message_id, OutboxEmail.room_id
+).where(
+    OutboxEmail.message_id_header.in_(bindparam("ids", expanding=True)),
+    OutboxEmail.message_id.is_not(None),
+)
+MAX_OUR_IDS_PER_EMAIL = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,29 +97,67 @@ class IntakeResult:
     duplicate: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedEmail:
+    """What can be known of a received email without the database."""
+
+    raw: bytes
+    envelope: Envelope
+    parsed: ParsedEmail
+    key: str
+    # Bounce, automated or operator mail: (outcome, reason); such mail is never posted.
+    kept_as: tuple[InboundOutcome, str] | None
+    reply: ReplyText
+    files: list[NewFile]
+    # Why the content cannot be posted (no text, blocked file...), if it cannot.
+    content_refusal: DomainError | None
+
+
+def prepare_email(raw: bytes, envelope: Envelope, config: IntakeConfig) -> PreparedEmail:
+    """Parse, classify and extract one delivery. Pure: no database, never raises."""
+    parsed = parse_email(raw)
+    kept_as = _kept_as(parsed, envelope, config)
+    reply, files, refusal = ReplyText("", ""), [], None
+    if kept_as is None:
+        reply = reply_text_of(parsed)
+        try:
+            files = _files(parsed)
+            if not reply.text and not files:
+                raise InvalidInput(
+                    "no reply text was found in your email: write your answer above the "
+                    "quoted message"
+                )
+        except DomainError as error:
+            refusal = error
+    key = dedupe_key(parsed.message_id, raw, envelope.recipient)
+    return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal)
+
+
 def accept_email(
     session: Session, raw: bytes, envelope: Envelope, config: IntakeConfig, *, now: datetime
 ) -> IntakeResult:
     """Process one received email for one recipient and record what became of it."""
-    parsed = parse_email(raw)
-    key = dedupe_key(parsed.message_id, raw, envelope.recipient)
-    record = session.scalar(select(InboundEmail).where(InboundEmail.dedupe_key == key))
-    if record is not None and record.outcome is not InboundOutcome.REJECTED:
-        # A retry after a lost 250, or the same mail by two routes: stored once (EMAIL-RULES 1.4).
-        return IntakeResult(
-            record.outcome, record.reason, record.id, record.message_id, duplicate=True
-        )
-    if record is None:
-        record = _new_record(key, raw, parsed, envelope, now)
-        session.add(record)
-    error: DomainError | None = None
-    try:
-        _process(session, record, parsed, envelope, config, now)
-    except DomainError as refusal:
-        error = refusal
-        record.outcome, record.reason = InboundOutcome.REJECTED, str(refusal)
-    session.flush()
-    return IntakeResult(record.outcome, record.reason, record.id, record.message_id, error)
+    return accept_emails(session, [prepare_email(raw, envelope, config)], config, now=now)[0]
+
+
+def accept_emails(
+    session: Session,
+    prepared: Sequence[PreparedEmail],
+    config: IntakeConfig,
+    *,
+    now: datetime,
+) -> list[IntakeResult]:
+    """Store what becomes of prepared emails and post their replies; results in order."""
+    emails = [_Email(email) for email in prepared]
+    fresh = _skip_duplicates(session, emails)
+    for email in fresh:
+        if email.prepared.kept_as is not None:
+            email.decide(*email.prepared.kept_as)
+    _route(session, fresh, config)
+    drafts = _draft_replies(session, fresh, config)
+    _post(session, drafts, now)
+    _record(session, fresh, now)
+    return [email.result() for email in emails]
 
 
 def dedupe_key(message_id: str | None, raw: bytes, recipient: str) -> str:
@@ -116,104 +171,6 @@ def is_system_address(address: str, mail_domain: str) -> bool:
     return domain == mail_domain.lower() and local_part in SYSTEM_LOCAL_PARTS
 
 
-def _new_record(
-    key: str, raw: bytes, parsed: ParsedEmail, envelope: Envelope, now: datetime
-) -> InboundEmail:
-    return InboundEmail(
-        dedupe_key=key,
-        received_at=now,
-        mail_from=envelope.mail_from[:320],
-        rcpt_to=envelope.recipient[:320],
-        message_id_header=parsed.message_id[:998] if parsed.message_id else None,
-        size=len(raw),
-        raw=raw[:RAW_KEEP_LIMIT],
-        raw_truncated=len(raw) > RAW_KEEP_LIMIT,
-        outcome=InboundOutcome.REJECTED,
-        reason="",
-    )
-
-
-def _process(
-    session: Session,
-    record: InboundEmail,
-    parsed: ParsedEmail,
-    envelope: Envelope,
-    config: IntakeConfig,
-    now: datetime,
-) -> None:
-    """Fill in the record's outcome; raise DomainError to refuse the email."""
-    system = is_system_address(envelope.recipient, config.mail_domain)
-    if _classify_automated(record, parsed, envelope.mail_from):
-        if not system:
-            _attach_member(session, record, envelope, config)
-        return
-    if system:
-        record.outcome, record.reason = InboundOutcome.KEPT, "for the operator"
-        return
-    membership = resolve_reply_address(session, envelope.recipient, config.keys, config.mail_domain)
-    record.room_id, record.user_id = membership.room_id, membership.user_id
-    _check_sender(parsed, membership)
-    reply = reply_text_of(parsed)
-    files = _files(parsed)
-    if not reply.text and not files:
-        raise InvalidInput(
-            "no reply text was found in your email: write your answer above the quoted message"
-        )
-    message = post_message(
-        session,
-        membership.room,
-        membership.user,
-        reply.text,
-        origin=Origin.EMAIL,
-        now=now,
-        quoted_text=reply.elided,
-        parent=_parent_message(session, parsed, membership, config.mail_domain),
-        files=files,
-    )
-    record.outcome, record.reason, record.message_id = InboundOutcome.POSTED, "", message.id
-
-
-def _classify_automated(record: InboundEmail, parsed: ParsedEmail, mail_from: str) -> bool:
-    """Mark bounces and automated mail; they are never posted as a person's words."""
-    bounce = detect_bounce(parsed, mail_from)
-    if bounce is not None:
-        record.outcome = InboundOutcome.BOUNCE
-        record.reason = (
-            f"{'permanent' if bounce.permanent else 'temporary'} failure for "
-            f"{bounce.recipient or 'an unknown recipient'} (status {bounce.status or 'unknown'})"
-        )
-        return True
-    automated = detect_automated(parsed, mail_from)
-    if automated is not None:
-        record.outcome, record.reason = InboundOutcome.AUTOMATED, automated.reason
-        return True
-    return False
-
-
-def _attach_member(
-    session: Session, record: InboundEmail, envelope: Envelope, config: IntakeConfig
-) -> None:
-    """Note which room member an automated email concerns, when the address still says."""
-    try:
-        membership = resolve_reply_address(
-            session, envelope.recipient, config.keys, config.mail_domain
-        )
-    except DomainError:
-        return
-    record.room_id, record.user_id = membership.room_id, membership.user_id
-
-
-def _check_sender(parsed: ParsedEmail, membership: Membership) -> None:
-    """The From address must be the member the reply address names (EMAIL-RULES 1.6)."""
-    if parsed.from_address is None:
-        raise InvalidInput("your email has no valid From address")
-    if parsed.from_address != membership.user.email:
-        raise NotAllowed(
-            f"this reply address belongs to another person; {parsed.from_address} may not post "
-            "with it (answer from the address the notification was sent to)"
-        )
-
-
 def reply_text_of(parsed: ParsedEmail) -> ReplyText:
     """The reply a person wrote in this email, with what was trimmed away."""
     # Prefer text/plain (EMAIL-RULES 1.9); HTML-only mail has its quote container cut first.
@@ -222,6 +179,152 @@ def reply_text_of(parsed: ParsedEmail) -> ReplyText:
     if parsed.html:
         return extract_reply_from_html(parsed.html)
     return ReplyText(text="", elided="")
+
+
+@dataclass(slots=True, eq=False)
+class _Email:
+    """One prepared email going through the database stages, and what became of it."""
+
+    prepared: PreparedEmail
+    decided: bool = False
+    outcome: InboundOutcome = InboundOutcome.REJECTED
+    reason: str = ""
+    error: DomainError | None = None
+    target: ReplyTarget | None = None
+    message_id: int | None = None
+    record_id: int | None = None  # set when an earlier, refused delivery was recorded
+    duplicate_of: _Email | None = field(default=None, repr=False)
+    earlier: IntakeResult | None = None
+
+    @property
+    def key(self) -> str:
+        return self.prepared.key
+
+    def decide(self, outcome: InboundOutcome, reason: str = "") -> None:
+        self.decided, self.outcome, self.reason = True, outcome, reason
+
+    def refuse(self, error: DomainError) -> None:
+        self.decide(InboundOutcome.REJECTED, str(error))
+        self.error = error
+
+    def result(self) -> IntakeResult:
+        if self.earlier is not None:
+            return self.earlier
+        if self.duplicate_of is not None:
+            first = self.duplicate_of.result()
+            return IntakeResult(
+                first.outcome,
+                first.reason,
+                first.inbound_id,
+                first.message_id,
+                first.error,
+                duplicate=True,
+            )
+        assert self.record_id is not None
+        return IntakeResult(self.outcome, self.reason, self.record_id, self.message_id, self.error)
+
+
+def _skip_duplicates(session: Session, emails: list[_Email]) -> list[_Email]:
+    """The emails not seen before; the rest answer as they did the first time.
+
+    A retry after a lost 250, or the same mail by two routes, is stored once (EMAIL-RULES
+    1.4). A delivery that was refused is processed again: the sender may be let in since.
+    """
+    rows = session.connection().execute(
+        _EARLIER_DELIVERIES, {"keys": list({email.key for email in emails})}
+    )
+    earlier = {row.dedupe_key: row for row in rows}
+    fresh: dict[str, _Email] = {}
+    for email in emails:
+        row = earlier.get(email.key)
+        if email.key in fresh:
+            email.duplicate_of = fresh[email.key]
+        elif row is not None and row.outcome is not InboundOutcome.REJECTED:
+            email.earlier = IntakeResult(
+                row.outcome, row.reason, row.id, row.message_id, duplicate=True
+            )
+        else:
+            email.record_id = row.id if row is not None else None
+            fresh[email.key] = email
+    return list(fresh.values())
+
+
+def _kept_as(
+    parsed: ParsedEmail, envelope: Envelope, config: IntakeConfig
+) -> tuple[InboundOutcome, str] | None:
+    """Bounces and automated mail are kept, never posted as a person's words (EMAIL-RULES 2)."""
+    bounce = detect_bounce(parsed, envelope.mail_from)
+    if bounce is not None:
+        return InboundOutcome.BOUNCE, (
+            f"{'permanent' if bounce.permanent else 'temporary'} failure for "
+            f"{bounce.recipient or 'an unknown recipient'} (status {bounce.status or 'unknown'})"
+        )
+    automated = detect_automated(parsed, envelope.mail_from)
+    if automated is not None:
+        return InboundOutcome.AUTOMATED, automated.reason
+    if is_system_address(envelope.recipient, config.mail_domain):
+        return InboundOutcome.KEPT, "for the operator"
+    return None
+
+
+def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None:
+    """Find the member each reply address names; automated mail is noted against them too."""
+    routed = [
+        e
+        for e in emails
+        if not is_system_address(e.prepared.envelope.recipient, config.mail_domain)
+    ]
+    targets = resolve_reply_addresses(
+        session, [e.prepared.envelope.recipient for e in routed], config.keys, config.mail_domain
+    )
+    for email, target in zip(routed, targets, strict=True):
+        if isinstance(target, ReplyTarget):
+            email.target = target
+        elif not email.decided:
+            email.refuse(target)
+
+
+def _draft_replies(
+    session: Session, emails: list[_Email], config: IntakeConfig
+) -> list[tuple[_Email, Draft]]:
+    """A draft message for each email still open; refusals for the ones that cannot post."""
+    drafts = []
+    for email in emails:
+        if email.decided or email.target is None:
+            continue
+        try:
+            drafts.append((email, _draft(email.prepared, email.target)))
+        except DomainError as refusal:
+            email.refuse(refusal)
+    parents = _messages_answered(session, [email for email, _ in drafts], config.mail_domain)
+    return [
+        (email, _with_parent(draft, email, parents, config.mail_domain)) for email, draft in drafts
+    ]
+
+
+def _draft(prepared: PreparedEmail, target: ReplyTarget) -> Draft:
+    _check_sender(prepared.parsed, target)
+    if prepared.content_refusal is not None:
+        raise prepared.content_refusal
+    return Draft(
+        target.room_id,
+        target.user_id,
+        prepared.reply.text,
+        Origin.EMAIL,
+        quoted_text=prepared.reply.elided,
+        files=prepared.files,
+    )
+
+
+def _check_sender(parsed: ParsedEmail, target: ReplyTarget) -> None:
+    """The From address must be the member the reply address names (EMAIL-RULES 1.6)."""
+    if parsed.from_address is None:
+        raise InvalidInput("your email has no valid From address")
+    if parsed.from_address != target.user_email:
+        raise NotAllowed(
+            f"this reply address belongs to another person; {parsed.from_address} may not post "
+            "with it (answer from the address the notification was sent to)"
+        )
 
 
 def _files(parsed: ParsedEmail) -> list[NewFile]:
@@ -240,26 +343,87 @@ def _files(parsed: ParsedEmail) -> list[NewFile]:
     return files
 
 
-def _parent_message(
-    session: Session, parsed: ParsedEmail, membership: Membership, mail_domain: str
-) -> Message | None:
-    """The room message whose notification this email answers, found by our Message-ID."""
+def _our_ids(parsed: ParsedEmail, mail_domain: str) -> list[str]:
+    """Our Message-IDs this email answers, the one it answers directly first."""
     suffix = "@" + mail_domain.lower()
-    ours = [
+    ids = [
         mid
         for mid in (*parsed.in_reply_to, *reversed(parsed.references))
         if mid.lower().endswith(suffix)
     ]
-    if not ours:
-        return None
-    outbox = session.scalar(
-        select(OutboxEmail)
-        .where(
-            OutboxEmail.message_id_header.in_(ours[:10]),
-            OutboxEmail.room_id == membership.room_id,
-            OutboxEmail.message_id.is_not(None),
-        )
-        .order_by(OutboxEmail.id.desc())
-        .limit(1)
-    )
-    return session.get(Message, outbox.message_id) if outbox and outbox.message_id else None
+    return ids[:MAX_OUR_IDS_PER_EMAIL]
+
+
+def _messages_answered(
+    session: Session, emails: list[_Email], mail_domain: str
+) -> dict[str, tuple[int, int]]:
+    """Our notification Message-IDs these emails cite -> (room message id, room id)."""
+    ids = list({mid for e in emails for mid in _our_ids(e.prepared.parsed, mail_domain)})
+    if not ids:
+        return {}
+    rows = session.connection().execute(_MESSAGES_BY_OUR_IDS, {"ids": ids})
+    return {row.message_id_header: (row.message_id, row.room_id) for row in rows}
+
+
+def _with_parent(
+    draft: Draft, email: _Email, answered: dict[str, tuple[int, int]], mail_domain: str
+) -> Draft:
+    """The draft as a reply to the room message whose notification the email answers."""
+    for mid in _our_ids(email.prepared.parsed, mail_domain):
+        message_id, room_id = answered.get(mid, (None, None))
+        if message_id is not None and room_id == draft.room_id:
+            return Draft(
+                draft.room_id,
+                draft.author_id,
+                draft.source,
+                draft.origin,
+                draft.quoted_text,
+                message_id,
+                draft.files,
+            )
+    return draft
+
+
+def _post(session: Session, drafts: list[tuple[_Email, Draft]], now: datetime) -> None:
+    posted = post_messages(session, [draft for _, draft in drafts], now=now)
+    for (email, _), result in zip(drafts, posted, strict=True):
+        if isinstance(result, PostedMessage):
+            email.decide(InboundOutcome.POSTED)
+            email.message_id = result.id
+        else:
+            email.refuse(result)
+
+
+def _record(session: Session, emails: list[_Email], now: datetime) -> None:
+    """Keep every email with its outcome (EMAIL-RULES 1.5): one INSERT for the new ones."""
+    connection = session.connection()
+    new = [email for email in emails if email.record_id is None]
+    if new:
+        ids = connection.execute(_INSERT_RECORDS, [_record_row(e, now) for e in new]).scalars()
+        for email, record_id in zip(new, ids, strict=True):
+            email.record_id = record_id
+    for email in emails:
+        if email not in new:  # refused before: record what became of this try
+            connection.execute(
+                _UPDATE_RECORD, [{**_record_row(email, now), "record_id": email.record_id}]
+            )
+
+
+def _record_row(email: _Email, now: datetime) -> dict[str, object]:
+    prepared, target = email.prepared, email.target
+    raw, parsed, envelope = prepared.raw, prepared.parsed, prepared.envelope
+    return {
+        "dedupe_key": email.key,
+        "received_at": now,
+        "mail_from": envelope.mail_from[:320],
+        "rcpt_to": envelope.recipient[:320],
+        "message_id_header": parsed.message_id[:998] if parsed.message_id else None,
+        "size": len(raw),
+        "raw": raw[:RAW_KEEP_LIMIT],
+        "raw_truncated": len(raw) > RAW_KEEP_LIMIT,
+        "outcome": email.outcome,
+        "reason": email.reason[:2000],
+        "room_id": target.room_id if target else None,
+        "user_id": target.user_id if target else None,
+        "message_id": email.message_id,
+    }

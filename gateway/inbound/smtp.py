@@ -13,6 +13,8 @@ import asyncio
 import logging
 import socket
 import ssl
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiosmtpd.smtp import SMTP
@@ -20,15 +22,26 @@ from aiosmtpd.smtp import Envelope as SMTPEnvelope
 from aiosmtpd.smtp import Session as SMTPSession
 
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from gateway.core.reply_addresses import resolve_reply_address, verify_reply_local_part
+from gateway.core.reply_addresses import resolve_reply_addresses, verify_reply_local_part
+from gateway.inbound.batching import BatchThread
 from gateway.inbound.committer import IntakeCommitter
-from gateway.inbound.intake import Envelope, IntakeConfig, IntakeResult, is_system_address
+from gateway.inbound.intake import (
+    Envelope,
+    IntakeConfig,
+    IntakeResult,
+    PreparedEmail,
+    is_system_address,
+    prepare_email,
+)
 from gateway.settings import Settings
 from gateway.store.database import Database
 
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 50
+PREPARE_INLINE_BYTES = 64 * 1024
+REMEMBER_ACTIVE_SECONDS = 10.0
+MAX_REMEMBERED_ADDRESSES = 100_000
 MAX_REPLY_TEXT = 300
 
 REPLY_OK = "250 2.0.0 OK: posted"
@@ -78,11 +91,60 @@ class GatewaySMTP(SMTP):
         await super().push(STOCK_REPLY_REWRITES.get(status, status))
 
 
+class RecipientChecker:
+    """Looks reply addresses up on a thread of its own, all pending RCPTs in one query.
+
+    An address found active is remembered for a few seconds, so a conversation's replies
+    do not each wait on the database at RCPT. That is safe because the committer resolves
+    every address again inside its transaction: a member who left within those seconds is
+    refused at the end of DATA instead (`550 5.7.1` all the same, nothing posted).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        config: IntakeConfig,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._database = database
+        self._config = config
+        self._clock = clock
+        self._active_until: dict[str, float] = {}
+        self._thread: BatchThread[str, str | None] = BatchThread("rcpt-checker", self._check)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._thread.stop()
+
+    async def refusal(self, address: str) -> str | None:
+        """None if a member may post through `address`, else the SMTP refusal."""
+        if self._active_until.get(address, 0.0) > self._clock():
+            return None
+        refusal = await asyncio.wrap_future(self._thread.submit(address))
+        if refusal is None:
+            if len(self._active_until) >= MAX_REMEMBERED_ADDRESSES:
+                self._active_until.clear()
+            self._active_until[address] = self._clock() + REMEMBER_ACTIVE_SECONDS
+        return refusal
+
+    def _check(self, addresses: Sequence[str]) -> list[str | None]:
+        with self._database.read_session() as session:
+            targets = resolve_reply_addresses(
+                session, addresses, self._config.keys, self._config.mail_domain
+            )
+        return [reply_for_error(t) if isinstance(t, DomainError) else None for t in targets]
+
+
 class IntakeHandler:
     """aiosmtpd hooks: check recipients at RCPT, hand data to the committer after DATA."""
 
-    def __init__(self, database: Database, committer: IntakeCommitter, config: IntakeConfig):
-        self._database = database
+    def __init__(
+        self, checker: RecipientChecker, committer: IntakeCommitter, config: IntakeConfig
+    ) -> None:
+        self._checker = checker
         self._committer = committer
         self._config = config
 
@@ -110,12 +172,24 @@ class IntakeHandler:
     async def handle_DATA(self, server: SMTP, session: SMTPSession, envelope: SMTPEnvelope) -> str:
         raw = envelope.original_content or b""
         mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
-        futures = [
-            asyncio.wrap_future(self._committer.submit(raw, Envelope(mail_from, recipient)))
-            for recipient in envelope.rcpt_tos
-        ]
+        deliveries = [Envelope(mail_from, recipient) for recipient in envelope.rcpt_tos]
+        try:
+            prepared = await self._prepare(raw, deliveries)
+        except Exception:
+            log.exception("preparing a received email failed")
+            return REPLY_TRY_LATER
+        futures = [asyncio.wrap_future(self._committer.submit(email)) for email in prepared]
         results = await asyncio.gather(*futures, return_exceptions=True)
         return reply_for_results(list(results))
+
+    async def _prepare(self, raw: bytes, deliveries: list[Envelope]) -> list[PreparedEmail]:
+        """Parse and extract, no database: on the loop for a typical reply (a fraction of a
+        millisecond, done while the committer waits on the disk), in a thread for big mail."""
+        if len(raw) <= PREPARE_INLINE_BYTES:
+            return [prepare_email(raw, delivery, self._config) for delivery in deliveries]
+        return await asyncio.to_thread(
+            lambda: [prepare_email(raw, delivery, self._config) for delivery in deliveries]
+        )
 
     async def handle_exception(self, error: Exception) -> str:
         # Our own fault must never be a 5xx: the sender would drop the mail (EMAIL-RULES 1.3).
@@ -132,15 +206,7 @@ class IntakeHandler:
             local_part, self._config.keys
         ):
             return REPLY_UNKNOWN_RECIPIENT
-        return await asyncio.to_thread(self._check_membership, address)
-
-    def _check_membership(self, address: str) -> str | None:
-        with self._database.read_session() as session:
-            try:
-                resolve_reply_address(session, address, self._config.keys, self._config.mail_domain)
-            except DomainError as error:
-                return reply_for_error(error)
-        return None
+        return await self._checker.refusal(address)
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext | None:

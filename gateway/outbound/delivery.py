@@ -1,0 +1,297 @@
+"""Delivery: moving composed emails from the outbox to the relay, or to a local Maildir.
+
+Owns the outbox state machine and the conversation with the relay:
+
+    QUEUED --relay accepted (or written to the Maildir)--> SENT
+    QUEUED --4xx reply, connection error--> QUEUED, attempts + 1, later next_attempt_at
+    QUEUED --5xx reply, or out of attempts / too old--> FAILED, last_error says why
+
+A run claims due rows in one short transaction (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite:
+`BEGIN IMMEDIATE` already serializes claimers) by pushing their next_attempt_at forward by a
+lease and counting the attempt, and commits. It then sends with no transaction open: on SQLite
+the SMTP intake writes to the same file, so the write lock is never held across network I/O.
+Each result is recorded in its own short transaction right after its send. Delivery is
+at-least-once: a worker that dies between the relay's 250 and that record sends the email
+again once the lease runs out; a row whose lease ran out while it was being sent is not
+overwritten by the late result.
+
+Without a relay (the embedded default) mail is written to settings.maildir, so the walk-through
+can read it as files. Logs name outbox ids and relay replies, never bodies or tokens.
+
+May import gateway.core and gateway.store; must not import Flask or aiosmtpd.
+"""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+import smtplib
+import ssl
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import select
+
+from gateway.settings import RelaySettings, Settings
+from gateway.store.database import Database
+from gateway.store.models import OutboxEmail, OutboxState
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DELIVERY_LIMIT = 100
+# A claimed row is not due again until the lease ends: long enough for a batch to be sent,
+# short enough that a crashed worker's mail goes out soon after.
+LEASE = timedelta(minutes=10)
+SMTP_TIMEOUT_SECONDS = 30
+# Retries back off exponentially from one minute, at most six hours apart; after this many
+# attempts, or this long after composing, the email is given up as FAILED.
+RETRY_BASE_DELAY = timedelta(minutes=1)
+RETRY_MAX_DELAY = timedelta(hours=6)
+MAX_ATTEMPTS = 25
+# Far past the cap already; keeps the product inside timedelta's range for any attempt count.
+MAX_DOUBLINGS = 30
+MAX_AGE = timedelta(days=3)
+# RFC 5321 section 4.2.1: 5yz is a permanent failure, 4yz transient.
+PERMANENT_REPLY_CLASS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one deliver_due run did: emails accepted, put back for a retry, given up."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """One outbox row claimed for this run, detached from any session."""
+
+    id: int
+    envelope_from: str
+    recipient: str
+    raw: bytes
+    attempts: int  # including this one
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _SendResult:
+    """None error: accepted. Otherwise the reason, and whether retrying can help."""
+
+    error: str | None = None
+    permanent: bool = False
+
+
+_ACCEPTED = _SendResult()
+
+
+class _Transport(Protocol):
+    def send(self, item: _Claimed) -> _SendResult: ...
+
+    def close(self) -> None: ...
+
+
+def deliver_due(
+    database: Database, settings: Settings, *, now: datetime, limit: int = DEFAULT_DELIVERY_LIMIT
+) -> DeliveryReport:
+    """Send the outbox emails that are due; each ends SENT, FAILED or QUEUED for a retry."""
+    claimed = _claim_due(database, now=now, limit=limit)
+    if not claimed:
+        return DeliveryReport()
+    outcomes: Counter[OutboxState] = Counter()
+    with _open_transport(settings) as transport:
+        for item in claimed:
+            state = _record(database, item, transport.send(item), now=now)
+            if state is not None:
+                outcomes[state] += 1
+    return DeliveryReport(
+        sent=outcomes[OutboxState.SENT],
+        retried=outcomes[OutboxState.QUEUED],
+        failed=outcomes[OutboxState.FAILED],
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt (1 minute, 2, 4, ... 6 hours)."""
+    doublings = min(max(attempts - 1, 0), MAX_DOUBLINGS)
+    return min(RETRY_BASE_DELAY * (1 << doublings), RETRY_MAX_DELAY)
+
+
+def _claim_due(database: Database, *, now: datetime, limit: int) -> list[_Claimed]:
+    with database.transaction() as session:
+        rows = session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.state == OutboxState.QUEUED, OutboxEmail.next_attempt_at <= now)
+            .order_by(OutboxEmail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            row.attempts += 1
+            row.next_attempt_at = now + LEASE
+        return [
+            _Claimed(
+                row.id, row.envelope_from, row.recipient, row.raw, row.attempts, row.created_at
+            )
+            for row in rows
+        ]
+
+
+def _record(
+    database: Database, item: _Claimed, result: _SendResult, *, now: datetime
+) -> OutboxState | None:
+    """Apply one send result to its row; the row's new state, or None if it changed hands."""
+    with database.transaction() as session:
+        row = session.get(OutboxEmail, item.id, with_for_update=True)
+        if row is None or row.state != OutboxState.QUEUED or row.attempts != item.attempts:
+            logger.warning("outbox %s was claimed again while being sent; result dropped", item.id)
+            return None
+        _apply(row, result, now=now)
+        return row.state
+
+
+def _apply(row: OutboxEmail, result: _SendResult, *, now: datetime) -> None:
+    """The state machine's transitions out of QUEUED (see the module docstring)."""
+    if result.error is None:
+        row.state = OutboxState.SENT
+        row.sent_at = now
+        row.last_error = None
+        logger.info("outbox %s sent after %s attempt(s)", row.id, row.attempts)
+        return
+    next_attempt_at = now + retry_delay(row.attempts)
+    out_of_time = row.attempts >= MAX_ATTEMPTS or next_attempt_at - row.created_at > MAX_AGE
+    if result.permanent or out_of_time:
+        row.state = OutboxState.FAILED
+        row.last_error = result.error if result.permanent else f"gave up: {result.error}"
+        logger.warning(
+            "outbox %s failed after %s attempt(s): %s", row.id, row.attempts, row.last_error
+        )
+        return
+    row.next_attempt_at = next_attempt_at
+    row.last_error = result.error
+    logger.info("outbox %s will be retried at %s: %s", row.id, next_attempt_at, result.error)
+
+
+@contextmanager
+def _open_transport(settings: Settings) -> Iterator[_Transport]:
+    transport: _Transport = (
+        _RelayTransport(settings.relay, local_hostname=settings.mail_domain)
+        if settings.relay is not None
+        else _MaildirTransport(settings.maildir)
+    )
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+class _RelayTransport:
+    """One SMTP connection for the whole batch, opened on first use and reopened if dropped."""
+
+    def __init__(self, relay: RelaySettings, *, local_hostname: str) -> None:
+        self._relay = relay
+        self._local_hostname = local_hostname
+        self._smtp: smtplib.SMTP | None = None
+        self._unreachable: str | None = None
+
+    def send(self, item: _Claimed) -> _SendResult:
+        if self._unreachable is not None:
+            # One failed connect per batch: the rest wait for the next run, not 30 s each.
+            return _SendResult(f"not attempted, relay unreachable: {self._unreachable}")
+        try:
+            smtp = self._connection()
+        except (OSError, smtplib.SMTPException) as error:
+            # Even a 5xx greeting or a refused login is the relay's state or our configuration,
+            # not this email's fault: retry.
+            self._unreachable = _describe(error)
+            logger.warning(
+                "relay %s:%s unreachable: %s", self._relay.host, self._relay.port, self._unreachable
+            )
+            return _SendResult(self._unreachable)
+        return self._send_on(smtp, item)
+
+    def close(self) -> None:
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            self._smtp.close()
+        self._smtp = None
+
+    def _send_on(self, smtp: smtplib.SMTP, item: _Claimed) -> _SendResult:
+        try:
+            smtp.sendmail(item.envelope_from, [item.recipient], item.raw)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = error.recipients[item.recipient]
+            return _reply_result(code, text)
+        except smtplib.SMTPResponseException as error:  # MAIL FROM or DATA refused
+            return _reply_result(error.smtp_code, error.smtp_error)
+        except (OSError, smtplib.SMTPException) as error:
+            # The connection broke mid-conversation: whether the relay kept the message is
+            # unknown, so it is sent again later (at-least-once); the next email reconnects.
+            self._smtp = None
+            smtp.close()
+            return _SendResult(_describe(error))
+        return _ACCEPTED
+
+    def _connection(self) -> smtplib.SMTP:
+        # smtplib closes the socket itself after a 421 reply: reconnect rather than fail.
+        if self._smtp is not None and self._smtp.sock is not None:
+            return self._smtp
+        smtp = smtplib.SMTP(
+            self._relay.host,
+            self._relay.port,
+            local_hostname=self._local_hostname,
+            timeout=SMTP_TIMEOUT_SECONDS,
+        )
+        try:
+            if self._relay.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self._relay.username:
+                smtp.login(self._relay.username, self._relay.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        self._smtp = smtp
+        return smtp
+
+
+class _MaildirTransport:
+    """Writes each email as one file in a Maildir (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._maildir: mailbox.Maildir | None = None
+
+    def send(self, item: _Claimed) -> _SendResult:
+        try:
+            if self._maildir is None:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                self._maildir = mailbox.Maildir(self._path, create=True)
+            # A Maildir file is a local Unix text file: LF line ends, not SMTP's CRLF.
+            self._maildir.add(item.raw.replace(b"\r\n", b"\n"))
+        except OSError as error:
+            return _SendResult(f"maildir {self._path}: {error}")
+        return _ACCEPTED
+
+    def close(self) -> None:
+        self._maildir = None
+
+
+def _reply_result(code: int, text: bytes | str) -> _SendResult:
+    reply = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return _SendResult(f"{code} {reply}", permanent=code // 100 == PERMANENT_REPLY_CLASS)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _reply_result(error.smtp_code, error.smtp_error).error or ""
+    return f"{type(error).__name__}: {error}"

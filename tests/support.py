@@ -1,0 +1,51 @@
+"""Constants and small types shared by tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.store.models import Room, User
+
+SECRET_KEY = "test-secret-key-0123456789abcdefghijklmnop"
+MAIL_DOMAIN = "reply.example.com"
+
+
+@dataclass
+class World:
+    """Two people in one room, committed."""
+
+    alice: User
+    bob: User
+    room: Room
+
+
+def reply_email(
+    sender: str,
+    to: str,
+    body: str,
+    *,
+    subject: str = "Re: [Gateway] Website redesign",
+    message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+    html: str | None = None,
+) -> bytes:
+    """A plain person-written reply, as a mail client would send it."""
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = "Mon, 23 Nov 2026 10:00:00 +0000"
+    message["Message-ID"] = message_id or make_msgid(domain="mail.example.org")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    if body:
+        message.set_content(body)
+    if html is not None:
+        if body:
+            message.add_alternative(html, subtype="html")
+        else:
+            message.set_content(html, subtype="html")
+    return message.as_bytes()
