@@ -157,16 +157,18 @@ def detect_automated(
     X-Autoreply family, list headers, auto-reply subject.
     """
     headers = parsed.headers
+    # Header names once, lowercased: compat32's `name in msg` lowercases every name per test.
+    names = frozenset(name.lower() for name in headers)  # iterating a Message gives names
     checks: tuple[Callable[[], str | None], ...] = (
-        lambda: "loop header" if _has_header(headers, loop_header) else None,
-        lambda: "null sender" if _is_null_sender(headers, mail_from) else None,
+        lambda: "loop header" if loop_header.lower() in names else None,
+        lambda: "null sender" if _is_null_sender(headers, names, mail_from) else None,
         lambda: "multipart/report" if headers.get_content_type() == "multipart/report" else None,
-        lambda: "x-failed-recipients" if _has_header(headers, "X-Failed-Recipients") else None,
-        lambda: _auto_submitted_reason(headers),
+        lambda: "x-failed-recipients" if "x-failed-recipients" in names else None,
+        lambda: _auto_submitted_reason(headers, names),
         lambda: _sender_reason(parsed, mail_from),
-        lambda: _precedence_reason(headers),
-        lambda: _autoresponder_reason(headers),
-        lambda: _list_reason(headers),
+        lambda: _precedence_reason(headers, names),
+        lambda: _autoresponder_reason(names),
+        lambda: _list_reason(names),
         lambda: _subject_reason(parsed.subject),
     )
     for check in checks:
@@ -176,20 +178,16 @@ def detect_automated(
     return None
 
 
-def _has_header(msg: Message, name: str) -> bool:
-    return name in msg  # compat32: case-insensitive
-
-
-def _is_null_sender(msg: Message, mail_from: str) -> bool:
+def _is_null_sender(msg: Message, names: frozenset[str], mail_from: str) -> bool:
     # RFC 5321 section 4.5.5: notifications are sent with the null reverse-path. Mail fetched
     # rather than received (IMAP) carries it as "Return-Path: <>" instead of an envelope.
     if not mail_from.strip().strip("<>").strip():
         return True
-    return _has_header(msg, "Return-Path") and not header_text(msg, "Return-Path").strip("<> \t")
+    return "return-path" in names and not header_text(msg, "Return-Path").strip("<> \t")
 
 
-def _auto_submitted_reason(msg: Message) -> str | None:
-    if not _has_header(msg, "Auto-Submitted"):
+def _auto_submitted_reason(msg: Message, names: frozenset[str]) -> str | None:
+    if "auto-submitted" not in names:
         return None
     value = _keyword(header_text(msg, "Auto-Submitted"))
     if value == AUTO_SUBMITTED_PERSON:
@@ -237,24 +235,26 @@ def _local_part(address: str) -> str:
     return local_part.strip('"')
 
 
-def _precedence_reason(msg: Message) -> str | None:
+def _precedence_reason(msg: Message, names: frozenset[str]) -> str | None:
     for name in ("Precedence", "X-Precedence"):
+        if name.lower() not in names:
+            continue
         value = _keyword(header_text(msg, name))
         if value in AUTOMATED_PRECEDENCE:
             return f"{name.lower()}: {value}"
     return None
 
 
-def _autoresponder_reason(msg: Message) -> str | None:
+def _autoresponder_reason(names: frozenset[str]) -> str | None:
     for name in AUTORESPONDER_HEADERS:
-        if _has_header(msg, name):
+        if name.lower() in names:
             return name.lower()
     return None
 
 
-def _list_reason(msg: Message) -> str | None:
+def _list_reason(names: frozenset[str]) -> str | None:
     for name in LIST_HEADERS:
-        if _has_header(msg, name):
+        if name.lower() in names:
             return f"list header: {name}"
     return None
 
@@ -368,7 +368,8 @@ def _smtp_reply_class(text: str) -> str | None:
 
 
 def _from_mail_system(parsed: ParsedEmail, mail_from: str) -> bool:
-    if _is_null_sender(parsed.headers, mail_from):
+    names = frozenset(name.lower() for name in parsed.headers)
+    if _is_null_sender(parsed.headers, names, mail_from):
         return True
     return _from_local_part(parsed) in BOUNCE_SENDER_LOCAL_PARTS
 

@@ -63,15 +63,12 @@ MAX_PLAIN_WORD = 60
 EMAIL_POLICY = policy.SMTP
 BODY_TRANSFER_ENCODING = "quoted-printable"
 
-TEMPLATE_PACKAGE = "gateway.templates"
 ROOM_MESSAGE_TEMPLATES = "email/room_message"
 
 
 def _build_environment() -> Environment:
-    # The top-level templates/ directory is installed as the package gateway.templates
-    # (pyproject package-dir), so the loader looks at that package's own root.
     return Environment(
-        loader=PackageLoader(TEMPLATE_PACKAGE, "."),
+        loader=PackageLoader("gateway", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -52,11 +52,13 @@ def gateway_smtp_process(settings: Settings, port: int) -> Iterator[subprocess.P
     )
     try:
         assert process.stdout is not None
+        output = []
         for line in process.stdout:
+            output.append(line)
             if "SMTP listening" in line:
                 break
         else:
-            pytest.fail(f"gateway smtp did not start (exit {process.wait()})")
+            pytest.fail(f"gateway smtp did not start (exit {process.wait()}):\n{''.join(output)}")
         yield process
     finally:
         if process.poll() is None:
