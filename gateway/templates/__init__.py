@@ -1,1 +1,1 @@
-"""Jinja templates (email/<name>/{subject.txt,body.txt,body.html}, web/...), shipped in the package."""
+"""Jinja templates: email/<name>/{subject.txt,body.txt,body.html} and web/ pages."""
