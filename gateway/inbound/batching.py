@@ -27,6 +27,9 @@ _STOP = object()
 class BatchThread(Generic[Job, Result]):
     """Runs `handle(jobs)` on one thread for whatever has queued; resolves each job's future.
 
+    After the first job of a batch it waits up to `gather_seconds` for each further one, so
+    jobs that arrive together are handled together.
+
     `handle` returns one result per job, in order; a result that is an exception fails that
     job's future only. If `handle` raises, every job of the batch fails with that error.
     """
@@ -68,11 +71,7 @@ class BatchThread(Generic[Job, Result]):
                 if len(batch) >= self._max_batch:
                     break
                 try:
-                    item = (
-                        self._queue.get(timeout=self._gather)
-                        if self._gather
-                        else (self._queue.get_nowait())
-                    )
+                    item = self._queue.get(timeout=self._gather or None, block=self._gather > 0)
                 except queue.Empty:
                     break
             stopping = item is _STOP

@@ -24,6 +24,11 @@ from gateway.store.database import Database
 
 log = logging.getLogger(__name__)
 
+# Once an email is queued, wait up to this long for more before starting the transaction
+# (PostgreSQL's commit_delay idea): the SMTP sessions in flight land in one commit, so the
+# fsync and the batch's statements are shared instead of paid by one or two emails each.
+GATHER_SECONDS = 0.001
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -43,7 +48,7 @@ class IntakeCommitter:
         self._config = config
         self._clock = clock
         self._thread: BatchThread[PreparedEmail, IntakeResult] = BatchThread(
-            "intake-writer", self._commit
+            "intake-writer", self._commit, gather_seconds=GATHER_SECONDS
         )
 
     def start(self) -> None:
