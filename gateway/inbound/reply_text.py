@@ -304,6 +304,7 @@ def extract_reply_text(body: str) -> ReplyText:
         lines = lines[:_MAX_LINES]
     fenced = _fenced_lines(lines) if "```" in body else set()
     texts, kinds = _build_units(lines, fenced)
+    _mark_headers_before_quotes(texts, kinds)
     if overflow.strip():
         texts.append(overflow)
         kinds.append(_TEXT if _UNQUOTED_LINE.search(overflow) else _QUOTE)
@@ -375,6 +376,19 @@ def _build_units(lines: list[str], fenced: set[int]) -> tuple[list[str], list[st
         texts.append(line)
         kinds.append(kind)
     return texts, kinds
+
+
+def _mark_headers_before_quotes(texts: Sequence[str], kinds: list[str]) -> None:
+    """An "On <anything> wrote:" line right above a quote block is its header even with no
+    date or address in it (a client set to a terse attribution: "On Mon, Ann wrote:")."""
+    for i, kind in enumerate(kinds):
+        if kind != _TEXT or not texts[i].rstrip().endswith((":", "：")):
+            continue
+        line = texts[i].strip()
+        if len(line) <= _MAX_CANDIDATE and _LEAD_HEADER.match(line):
+            following = _next_non_empty(kinds, i + 1)
+            if following < len(kinds) and kinds[following] == _QUOTE:
+                kinds[i] = _MARK
 
 
 def _fenced_lines(lines: Sequence[str]) -> set[int]:

@@ -584,3 +584,15 @@ def test_typical_2kb_reply_is_extracted_in_well_under_a_millisecond() -> None:
 
     # About 0.07 ms on a developer machine; the bound leaves room for slow CI runners.
     assert per_call < 0.001
+
+
+def test_terse_attribution_without_a_date_above_a_quote_is_a_header() -> None:
+    body = "Friday works for me.\n\nOn Mon, Alice Archer wrote:\n> Can we ship on Friday?\n"
+    result = extract_reply_text(body)
+    assert result.text == "Friday works for me."
+    assert result.elided.startswith("On Mon, Alice Archer wrote:")
+
+
+def test_line_ending_in_a_colon_above_a_quote_is_kept_when_it_is_not_an_attribution() -> None:
+    body = "I said this.\nOn balance, here is my view:\n> quoted\nmore"
+    assert extract_reply_text(body).text == body
