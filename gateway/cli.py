@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     messages = commands.add_parser("messages", help="print a room's messages")
     messages.add_argument("room", type=int)
     messages.add_argument("--json", action="store_true")
-    messages.add_argument("--limit", type=int, help="only the newest N messages")
+    messages.add_argument("--limit", type=_positive_int, help="only the newest N messages")
     messages.set_defaults(handler=cmd_messages)
 
     deliver = commands.add_parser("deliver", help="compose and deliver due email once")
@@ -293,6 +293,12 @@ def _transaction(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         database.dispose()
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return int(text)
 
 
 def _now() -> datetime:

@@ -58,7 +58,8 @@ class Settings:
 
     @property
     def embedded(self) -> bool:
-        """True on the embedded default: a SQLite file inside the data directory."""
+        """True on SQLite (the embedded default): one process owns the database file, so it
+        is migrated at start-up; a PostgreSQL schema is upgraded by `gateway db upgrade`."""
         return self.database_url.startswith("sqlite")
 
     @property

@@ -18,6 +18,7 @@ from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from gateway.cli import main
 from gateway.core.reply_addresses import ReplyKeys, resolve_reply_address
@@ -223,7 +224,7 @@ def test_room_create_with_an_unknown_member_creates_nothing(
 
     _assert_refused(outcome, "nobody@example.net")
     with database.read_session() as session:
-        assert session.query(Room).count() == 1  # the world's room only
+        assert session.scalar(select(func.count()).select_from(Room)) == 1  # the world's only
 
 
 def test_room_add_member_then_remove_member_changes_the_membership(
@@ -315,9 +316,7 @@ def test_post_then_messages_json_has_exactly_the_documented_shape(
     assert before - timedelta(seconds=1) <= created_at <= datetime.now(UTC)
 
 
-def test_messages_limit_gives_the_newest_messages_oldest_first(
-    gateway: Cli, world: World
-) -> None:
+def test_messages_limit_gives_the_newest_messages_oldest_first(gateway: Cli, world: World) -> None:
     room = str(world.room.id)
     for text in ("first", "second", "third"):
         assert gateway("post", room, "--as", "alice@example.com", text).code == 0
@@ -341,7 +340,7 @@ def test_messages_without_json_prints_a_readable_history(
 
     assert outcome.code == 0 and outcome.err == ""
     with database.read_session() as session:
-        created = {m.id: m.created_at.isoformat() for m in session.query(Message).all()}
+        created = {m.id: m.created_at.isoformat() for m in session.scalars(select(Message))}
     assert outcome.out == (
         f"#{first} {created[first]} alice@example.com (api):\n"
         "  Ship on Friday?\n"
@@ -378,6 +377,21 @@ def test_unknown_room_is_refused_with_exit_1(gateway: Cli, world: World, argv: l
     _assert_refused(gateway(*argv), "no room 999999")
 
 
+def test_messages_refuses_a_negative_limit_as_a_usage_error(
+    gateway: Cli, world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    room = str(world.room.id)
+    for text in ("first", "second"):
+        assert gateway("post", room, "--as", "alice@example.com", text).code == 0
+    capsys.readouterr()
+
+    with pytest.raises(SystemExit) as exited:
+        main(["messages", room, "--json", "--limit", "-1"])
+
+    assert exited.value.code == 2
+    assert capsys.readouterr().out == ""
+
+
 def test_bad_setting_exits_2_with_one_line_naming_the_variable(
     gateway: Cli, monkeypatch: pytest.MonkeyPatch, world: World
 ) -> None:
@@ -391,7 +405,7 @@ def test_bad_setting_exits_2_with_one_line_naming_the_variable(
     assert "GATEWAY_SMTP_PORT" in outcome.err and "'abc'" in outcome.err
 
 
-def test_usage_error_exits_2(gateway: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["room", "create", "No owner"])
 
@@ -544,28 +558,41 @@ def test_deliver_without_a_relay_writes_the_notification_to_the_maildir(
 # --- the real entry point ------------------------------------------------------------------
 
 
+def _start(argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", *argv],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(process: subprocess.Popen[str]) -> Outcome:
+    out, err = process.communicate(timeout=60)
+    return Outcome(process.returncode, out, err)
+
+
 def test_entry_point_runs_as_a_program_with_exit_codes_and_stderr(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env["GATEWAY_DATA_DIR"] = str(tmp_path / "data")
-    command = [sys.executable, "-m", "gateway.cli"]
+    # Started together: each run pays the interpreter's start-up.
+    running = [
+        _start(["--help"], env),
+        _start(["user", "add", "not-an-address"], env),
+        _start(["room", "create", "No owner"], env),
+    ]
+    help_run, refused, misused = (_finish(process) for process in running)
 
-    help_run = subprocess.run(
-        [*command, "--help"], env=env, capture_output=True, text=True, timeout=60
-    )
-    refused = subprocess.run(
-        [*command, "user", "add", "not-an-address"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert help_run.returncode == 0
-    assert help_run.stdout.startswith("usage: gateway")
+    assert help_run.code == 0 and help_run.err == ""
+    assert help_run.out.startswith("usage: gateway")
     for command_name in ("serve", "user", "room", "messages", "inspect-email"):
-        assert command_name in help_run.stdout
-    assert refused.returncode == 1
-    assert refused.stdout == ""
-    assert refused.stderr.startswith("error: ")
-    assert "not-an-address" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1
+        assert command_name in help_run.out
+    assert refused.code == 1
+    assert refused.out == ""
+    assert refused.err.startswith("error: ")
+    assert "not-an-address" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert misused.code == 2
+    assert misused.out == ""
+    assert "--owner" in misused.err

@@ -261,13 +261,48 @@ def _parse_message(raw: bytes, defects: list[str]) -> tuple[Message, bool]:
         defects.append("TooManyBoundaries")
     else:
         try:
-            return _PARSER.parsebytes(raw), True
+            return _parse_single_part(raw) or _PARSER.parsebytes(raw), True
         except Exception:  # RecursionError on absurd nesting, or a bug in the email package
             defects.append("ParseError")
     try:
         return _PARSER.parsebytes(raw, headersonly=True), False
     except Exception:
         return Message(), False
+
+
+def _parse_single_part(raw: bytes) -> Message | None:
+    """A message whose body is one part, parsed without walking the body line by line.
+
+    Most replies are one text/plain part; the feed parser would split its body into lines
+    only to join them again (half of its time). The header block is parsed as usual and the
+    body taken as it is: the payload the full parse gives such a message. Anything else
+    (multipart, message/*, a header block with defects) gets the full parse.
+    """
+    head = _uniform_header_block(raw)
+    if head is None:
+        return None
+    msg = _PARSER.parsebytes(head, headersonly=True)
+    # A payload here means the parser saw the header block end before the blank line.
+    if msg.defects or msg.get_payload() or msg.get_content_maintype() in ("multipart", "message"):
+        return None
+    msg.set_payload(raw[len(head) :].decode("ascii", "surrogateescape"))
+    return msg
+
+
+def _uniform_header_block(raw: bytes) -> bytes | None:
+    """The header block and its blank line, when every line of it ends the same way (all
+    CRLF or all LF); None otherwise, since mixed and lone-CR line ends are the parser's job."""
+    if raw.startswith((b"\r", b"\n")):  # an empty header block
+        return None
+    crlf = raw.find(b"\r\n\r\n")
+    if crlf > 0:
+        head = raw[: crlf + 4]
+        pairs = head.count(b"\r\n")
+        return head if head.count(b"\n") == pairs == head.count(b"\r") else None
+    lf = raw.find(b"\n\n")
+    if lf > 0 and b"\r" not in raw[: lf + 2]:
+        return raw[: lf + 2]
+    return None
 
 
 def _collect_headers(msg: Message) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 from email.header import Header
+from email.parser import BytesParser
 from email.policy import compat32
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from gateway.inbound.parsing import (
     MAX_PARTS,
     Attachment,
     ParsedEmail,
+    _parse_single_part,
     header_text,
     parse_email,
 )
@@ -826,3 +828,40 @@ def mutated_fixtures(draw: st.DrawFn) -> bytes:
 @given(mutated_fixtures())
 def test_parse_email_never_raises_on_mutated_fixtures(raw: bytes):
     _assert_well_formed(parse_email(raw))
+
+
+_FULL_PARSER = BytesParser(policy=compat32)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    headers=st.lists(
+        st.sampled_from(
+            [
+                b"From: Ann <ann@example.com>",
+                b"To: x@example.org",
+                b"Subject: hi",
+                b"Content-Type: text/plain; charset=utf-8",
+                b"Content-Type: text/html",
+                b"Content-Type: multipart/alternative; boundary=b1",
+                b"Content-Type: message/rfc822",
+                b"X-Odd:no-space",
+                b"not a header",
+                b" folded continuation",
+                b"\xff\xfe: bad",
+            ]
+        ),
+        max_size=6,
+    ),
+    separator=st.sampled_from([b"\r\n", b"\n"]),
+    body=st.binary(max_size=300),
+)
+def test_single_part_shortcut_parses_exactly_as_the_full_parser(
+    headers: list[bytes], separator: bytes, body: bytes
+) -> None:
+    raw = separator.join(headers) + separator + separator + body
+    shortcut = _parse_single_part(raw)
+    if shortcut is not None:
+        full = _FULL_PARSER.parsebytes(raw)
+        assert shortcut.items() == full.items()
+        assert shortcut.get_payload() == full.get_payload()
