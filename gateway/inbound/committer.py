@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
 
+from sqlalchemy.orm import Session
+
 from gateway.inbound.batching import BatchThread
 from gateway.inbound.intake import IntakeConfig, IntakeResult, PreparedEmail, accept_emails
 from gateway.store.database import Database
@@ -47,6 +49,7 @@ class IntakeCommitter:
         self._database = database
         self._config = config
         self._clock = clock
+        self._session: Session | None = None
         self._thread: BatchThread[PreparedEmail, IntakeResult] = BatchThread(
             "intake-writer", self._commit, gather_seconds=GATHER_SECONDS
         )
@@ -56,6 +59,8 @@ class IntakeCommitter:
 
     def stop(self) -> None:
         self._thread.stop()
+        if self._session is not None:
+            self._session.close()
 
     def submit(self, email: PreparedEmail) -> Future[IntakeResult]:
         """A future of the email's IntakeResult, resolved once it is committed."""
@@ -73,8 +78,17 @@ class IntakeCommitter:
     def _accept_together(
         self, batch: Sequence[PreparedEmail]
     ) -> list[IntakeResult | BaseException]:
-        with self._database.transaction() as session:
-            return list(accept_emails(session, batch, self._config, now=self._clock()))
+        # One Session for the writer thread's life (only this thread touches it): a new one
+        # per batch costs more CPU than a typical email's whole database work.
+        if self._session is None:
+            self._session = self._database.session()
+        try:
+            with self._session.begin():
+                return list(accept_emails(self._session, batch, self._config, now=self._clock()))
+        except Exception:
+            self._session.close()
+            self._session = None
+            raise
 
     def _accept_alone(self, email: PreparedEmail) -> IntakeResult | BaseException:
         try:
