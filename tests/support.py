@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 from gateway.store.models import Room, User
@@ -49,3 +50,10 @@ def reply_email(
         else:
             message.set_content(html, subtype="html")
     return message.as_bytes()
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for a server started in another process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -22,15 +22,9 @@ from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import InboundEmail, Message
 
-from support import MAIL_DOMAIN, SECRET_KEY, World, reply_email
+from support import MAIL_DOMAIN, SECRET_KEY, World, free_port, reply_email
 
 STARTUP_TIMEOUT = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -7,7 +7,6 @@ import json
 import mailbox
 import os
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from support import free_port
+
 SERVE_TIMEOUT = 60
 MAIL_TIMEOUT = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
