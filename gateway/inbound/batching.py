@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Generic, TypeVar
@@ -27,8 +28,8 @@ _STOP = object()
 class BatchThread(Generic[Job, Result]):
     """Runs `handle(jobs)` on one thread for whatever has queued; resolves each job's future.
 
-    After the first job of a batch it waits up to `gather_seconds` for each further one, so
-    jobs that arrive together are handled together.
+    After the first job of a batch it waits `gather_seconds` for more to queue up, so jobs
+    that arrive together are handled together.
 
     `handle` returns one result per job, in order; a result that is an exception fails that
     job's future only. If `handle` raises, every job of the batch fails with that error.
@@ -64,14 +65,18 @@ class BatchThread(Generic[Job, Result]):
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            batch: list[tuple[Job, Future[Result]]] = []
             item = self._queue.get()
+            if self._gather and item is not _STOP:
+                # One nap rather than a wake-up per arriving job: every wake-up of this
+                # thread takes the GIL from the event loop that is receiving those jobs.
+                time.sleep(self._gather)
+            batch: list[tuple[Job, Future[Result]]] = []
             while item is not _STOP:
                 batch.append(item)  # type: ignore[arg-type]
                 if len(batch) >= self._max_batch:
                     break
                 try:
-                    item = self._queue.get(timeout=self._gather or None, block=self._gather > 0)
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
             stopping = item is _STOP

@@ -111,9 +111,14 @@ class PreparedEmail:
     files: list[NewFile]
     # Why the content cannot be posted (no text, blocked file...), if it cannot.
     content_refusal: DomainError | None
+    # The member the recipient address names, when the transport already looked it up
+    # (SMTP, at RCPT); posting still checks their membership in the transaction.
+    target: ReplyTarget | None = None
 
 
-def prepare_email(raw: bytes, envelope: Envelope, config: IntakeConfig) -> PreparedEmail:
+def prepare_email(
+    raw: bytes, envelope: Envelope, config: IntakeConfig, *, target: ReplyTarget | None = None
+) -> PreparedEmail:
     """Parse, classify and extract one delivery. Pure: no database, never raises."""
     parsed = parse_email(raw)
     kept_as = _kept_as(parsed, envelope, config)
@@ -130,7 +135,7 @@ def prepare_email(raw: bytes, envelope: Envelope, config: IntakeConfig) -> Prepa
         except DomainError as error:
             refusal = error
     key = dedupe_key(parsed.message_id, raw, envelope.recipient)
-    return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal)
+    return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal, target)
 
 
 def accept_email(
@@ -268,12 +273,21 @@ def _kept_as(
 
 
 def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None:
-    """Find the member each reply address names; automated mail is noted against them too."""
+    """Find the member each reply address names; automated mail is noted against them too.
+
+    Addresses the transport resolved already are not looked up again: whether that member
+    may still post is checked when posting, in this same transaction.
+    """
+    for email in emails:
+        email.target = email.prepared.target
     routed = [
         e
         for e in emails
-        if not is_system_address(e.prepared.envelope.recipient, config.mail_domain)
+        if e.target is None
+        and not is_system_address(e.prepared.envelope.recipient, config.mail_domain)
     ]
+    if not routed:
+        return
     targets = resolve_reply_addresses(
         session, [e.prepared.envelope.recipient for e in routed], config.keys, config.mail_domain
     )

@@ -22,7 +22,11 @@ from aiosmtpd.smtp import Envelope as SMTPEnvelope
 from aiosmtpd.smtp import Session as SMTPSession
 
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
-from gateway.core.reply_addresses import resolve_reply_addresses, verify_reply_local_part
+from gateway.core.reply_addresses import (
+    ReplyTarget,
+    resolve_reply_addresses,
+    verify_reply_local_part,
+)
 from gateway.inbound.batching import BatchThread
 from gateway.inbound.committer import IntakeCommitter
 from gateway.inbound.intake import (
@@ -94,10 +98,11 @@ class GatewaySMTP(SMTP):
 class RecipientChecker:
     """Looks reply addresses up on a thread of its own, all pending RCPTs in one query.
 
-    An address found active is remembered for a few seconds, so a conversation's replies
-    do not each wait on the database at RCPT. That is safe because the committer resolves
-    every address again inside its transaction: a member who left within those seconds is
-    refused at the end of DATA instead (`550 5.7.1` all the same, nothing posted).
+    An address found active is remembered for a few seconds with the member it names, so a
+    conversation's replies do not each wait on the database at RCPT and the committer need
+    not look the address up again. That is safe because posting checks membership in the
+    committer's transaction: a member who left within those seconds is refused at the end of
+    DATA instead (`550 5.7.1` all the same, nothing posted).
     """
 
     def __init__(
@@ -110,8 +115,8 @@ class RecipientChecker:
         self._database = database
         self._config = config
         self._clock = clock
-        self._active_until: dict[str, float] = {}
-        self._thread: BatchThread[str, str | None] = BatchThread("rcpt-checker", self._check)
+        self._remembered: dict[str, tuple[ReplyTarget, float]] = {}
+        self._thread: BatchThread[str, ReplyTarget | str] = BatchThread("rcpt-checker", self._check)
 
     def start(self) -> None:
         self._thread.start()
@@ -119,23 +124,24 @@ class RecipientChecker:
     def stop(self) -> None:
         self._thread.stop()
 
-    async def refusal(self, address: str) -> str | None:
-        """None if a member may post through `address`, else the SMTP refusal."""
-        if self._active_until.get(address, 0.0) > self._clock():
-            return None
-        refusal = await asyncio.wrap_future(self._thread.submit(address))
-        if refusal is None:
-            if len(self._active_until) >= MAX_REMEMBERED_ADDRESSES:
-                self._active_until.clear()
-            self._active_until[address] = self._clock() + REMEMBER_ACTIVE_SECONDS
-        return refusal
+    async def check(self, address: str) -> ReplyTarget | str:
+        """The member who may post through `address`, or the SMTP refusal."""
+        target, until = self._remembered.get(address, (None, 0.0))
+        if target is not None and until > self._clock():
+            return target
+        found = await asyncio.wrap_future(self._thread.submit(address))
+        if isinstance(found, ReplyTarget):
+            if len(self._remembered) >= MAX_REMEMBERED_ADDRESSES:
+                self._remembered.clear()
+            self._remembered[address] = (found, self._clock() + REMEMBER_ACTIVE_SECONDS)
+        return found
 
-    def _check(self, addresses: Sequence[str]) -> list[str | None]:
+    def _check(self, addresses: Sequence[str]) -> list[ReplyTarget | str]:
         with self._database.read_session() as session:
             targets = resolve_reply_addresses(
                 session, addresses, self._config.keys, self._config.mail_domain
             )
-        return [reply_for_error(t) if isinstance(t, DomainError) else None for t in targets]
+        return [reply_for_error(t) if isinstance(t, DomainError) else t for t in targets]
 
 
 class IntakeHandler:
@@ -160,19 +166,24 @@ class IntakeHandler:
             return REPLY_TOO_MANY_RECIPIENTS
         address = address.lower()
         try:
-            refusal = await self._check_recipient(address)
+            found = await self._check_recipient(address)
         except Exception:
             log.exception("recipient check failed")
             return REPLY_TRY_LATER
-        if refusal is not None:
-            return refusal
+        if isinstance(found, str):
+            return found
         envelope.rcpt_tos.append(address)
+        _targets(envelope)[address] = found
         return REPLY_RECIPIENT_OK
 
     async def handle_DATA(self, server: SMTP, session: SMTPSession, envelope: SMTPEnvelope) -> str:
         raw = envelope.original_content or b""
         mail_from = "" if envelope.mail_from in (None, "<>") else envelope.mail_from
-        deliveries = [Envelope(mail_from, recipient) for recipient in envelope.rcpt_tos]
+        targets = _targets(envelope)
+        deliveries = [
+            (Envelope(mail_from, recipient), targets.get(recipient))
+            for recipient in envelope.rcpt_tos
+        ]
         try:
             prepared = await self._prepare(raw, deliveries)
         except Exception:
@@ -182,22 +193,29 @@ class IntakeHandler:
         results = await asyncio.gather(*futures, return_exceptions=True)
         return reply_for_results(list(results))
 
-    async def _prepare(self, raw: bytes, deliveries: list[Envelope]) -> list[PreparedEmail]:
+    async def _prepare(
+        self, raw: bytes, deliveries: list[tuple[Envelope, ReplyTarget | None]]
+    ) -> list[PreparedEmail]:
         """Parse and extract, no database: on the loop for a typical reply (a fraction of a
         millisecond, done while the committer waits on the disk), in a thread for big mail."""
+
+        def prepare() -> list[PreparedEmail]:
+            return [
+                prepare_email(raw, envelope, self._config, target=target)
+                for envelope, target in deliveries
+            ]
+
         if len(raw) <= PREPARE_INLINE_BYTES:
-            return [prepare_email(raw, delivery, self._config) for delivery in deliveries]
-        return await asyncio.to_thread(
-            lambda: [prepare_email(raw, delivery, self._config) for delivery in deliveries]
-        )
+            return prepare()
+        return await asyncio.to_thread(prepare)
 
     async def handle_exception(self, error: Exception) -> str:
         # Our own fault must never be a 5xx: the sender would drop the mail (EMAIL-RULES 1.3).
         log.exception("SMTP session failed", exc_info=error)
         return REPLY_TRY_LATER
 
-    async def _check_recipient(self, address: str) -> str | None:
-        """None if the address may receive mail here, else the refusal reply."""
+    async def _check_recipient(self, address: str) -> ReplyTarget | str | None:
+        """The member an address names (None for our system addresses), or the refusal."""
         if is_system_address(address, self._config.mail_domain):
             return None
         local_part, _, domain = address.rpartition("@")
@@ -206,7 +224,16 @@ class IntakeHandler:
             local_part, self._config.keys
         ):
             return REPLY_UNKNOWN_RECIPIENT
-        return await self._checker.refusal(address)
+        return await self._checker.check(address)
+
+
+def _targets(envelope: SMTPEnvelope) -> dict[str, ReplyTarget]:
+    """The members the envelope's accepted recipients name, found at RCPT."""
+    targets: dict[str, ReplyTarget] | None = getattr(envelope, "gateway_targets", None)
+    if targets is None:
+        targets = {}
+        envelope.gateway_targets = targets  # type: ignore[attr-defined]
+    return targets
 
 
 def tls_context(settings: Settings) -> ssl.SSLContext | None:

@@ -350,3 +350,30 @@ def test_starttls_is_offered_only_with_a_certificate(
         )
     assert transcript.final[0] == 250
     assert [m.body_source for m in room_messages(database, world)] == [REPLY]
+
+
+def test_member_who_left_since_their_address_was_last_checked_is_refused_at_data(
+    smtp_gateway: SMTPGateway, database, world, keys, now
+) -> None:
+    address = bob_address(database, world, keys)
+    first = smtp_gateway.deliver(
+        reply_email("bob@example.org", address, REPLY),
+        mail_from="bob@example.org",
+        rcpt_to=[address],
+    )
+    assert first.final[0] == 250  # the listener now remembers the address as active
+    with database.transaction() as session:
+        remove_member(
+            session,
+            get_room(session, world.room.id),
+            get_user_by_email(session, "bob@example.org"),
+            now=now,
+        )
+    again = smtp_gateway.deliver(
+        reply_email("bob@example.org", address, "One more thing."),
+        mail_from="bob@example.org",
+        rcpt_to=[address],
+    )
+    assert again.rcpts[0][0] == 250
+    assert again.final[0] == 550 and again.final[1].startswith("5.7.1")
+    assert [m.body_source for m in room_messages(database, world)] == [REPLY]
