@@ -46,7 +46,8 @@ class Database:
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         event.listen(engine, "connect", _configure_sqlite_connection)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
+        # Straight to the driver: this runs for every transaction, SMTP intake's included.
+        event.listen(engine, "begin", lambda conn: conn.connection.driver_connection.execute(begin))
         return engine
 
     def session(self) -> Session:
