@@ -100,32 +100,31 @@ def post_messages(
     """Post every acceptable draft; each draft gets its message, or the reason it was refused."""
     members = _active_members(session, {draft.room_id for draft in drafts})
     parent_rooms = _rooms_of(session, {d.parent_id for d in drafts if d.parent_id is not None})
-    results: list[PostedMessage | DomainError] = []
+    results: dict[int, PostedMessage | DomainError] = {}
     accepted: list[tuple[int, Draft, str]] = []
     for index, draft in enumerate(drafts):
         source = draft.source.strip()
         refusal = _refusal(draft, source, members, parent_rooms)
-        results.append(refusal if refusal else _PENDING)
         if refusal is None:
             accepted.append((index, draft, source))
-    if not accepted:
-        return results
-    rendered = [render_markdown(source) for _, _, source in accepted]
-    ids = _insert_messages(session, accepted, rendered, now)
-    _insert_attachments(
-        session, [(mid, d) for mid, (_, d, _) in zip(ids, accepted, strict=True)], now
-    )
-    queue_notifications(
-        session,
-        [(mid, d.room_id, d.author_id) for mid, (_, d, _) in zip(ids, accepted, strict=True)],
-        members,
-        now=now,
-    )
-    for message_id, (index, draft, source), html in zip(ids, accepted, rendered, strict=True):
-        results[index] = PostedMessage(
-            message_id, draft.room_id, draft.author_id, source, html, now
+        else:
+            results[index] = refusal
+    if accepted:
+        rendered = [render_markdown(source) for _, _, source in accepted]
+        ids = _insert_messages(session, accepted, rendered, now)
+        posted = list(zip(ids, accepted, rendered, strict=True))
+        _insert_attachments(session, [(mid, draft) for mid, (_, draft, _), _ in posted], now)
+        queue_notifications(
+            session,
+            [(mid, draft.room_id, draft.author_id) for mid, (_, draft, _), _ in posted],
+            members,
+            now=now,
         )
-    return results
+        for message_id, (index, draft, source), html in posted:
+            results[index] = PostedMessage(
+                message_id, draft.room_id, draft.author_id, source, html, now
+            )
+    return [results[index] for index in range(len(drafts))]
 
 
 def list_messages(session: Session, room: Room, *, limit: int | None = None) -> list[Message]:
@@ -139,10 +138,6 @@ def list_messages(session: Session, room: Room, *, limit: int | None = None) -> 
         return list(session.scalars(query.order_by(Message.id)))
     newest = list(session.scalars(query.order_by(Message.id.desc()).limit(limit)))
     return newest[::-1]
-
-
-# Stands in for a result until the batch's INSERT has given the message its id.
-_PENDING = InvalidInput("not posted")
 
 
 def _refusal(

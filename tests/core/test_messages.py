@@ -121,3 +121,31 @@ def test_listing_is_oldest_first_and_limit_keeps_the_newest(database, world, now
             "message 3",
             "message 4",
         ]
+
+
+def test_a_batch_posts_the_acceptable_drafts_and_refuses_the_rest_in_order(
+    database, world, now
+) -> None:
+    from gateway.core.messages import Draft, PostedMessage, post_messages
+
+    with database.transaction() as session:
+        stranger = add_user(session, "mallory@example.com", now=now)
+        results = post_messages(
+            session,
+            [
+                Draft(world.room.id, world.alice.id, "first", Origin.WEB),
+                Draft(world.room.id, stranger.id, "intruder", Origin.WEB),
+                Draft(world.room.id, world.bob.id, "  ", Origin.EMAIL),
+                Draft(world.room.id, world.bob.id, "second", Origin.EMAIL),
+            ],
+            now=now,
+        )
+    assert [type(r) for r in results] == [PostedMessage, NotAllowed, InvalidInput, PostedMessage]
+    first, _, _, second = results
+    assert isinstance(first, PostedMessage) and isinstance(second, PostedMessage)
+    assert first.id < second.id
+    with database.read_session() as session:
+        stored = list_messages(session, get_room(session, world.room.id))
+        assert [m.body_source for m in stored] == ["first", "second"]
+        owed = session.scalars(select(Notification.user_id).order_by(Notification.id)).all()
+        assert owed == [world.bob.id, world.alice.id]
