@@ -61,9 +61,10 @@ def configure_logging(*, verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # aiosmtpd logs every command at INFO, reply addresses (our tokens) included: keep its
-    # warnings only. Alembic's INFO lines on each start-up say nothing an operator needs.
-    for name in ("mail.log", "alembic.runtime.migration"):
+    # aiosmtpd logs every command at INFO, reply addresses (our tokens) included, and
+    # APScheduler every run of the once-a-second outbound job: keep their warnings only.
+    # Alembic's INFO lines on each start-up say nothing an operator needs.
+    for name in ("mail.log", "apscheduler", "alembic.runtime.migration"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
