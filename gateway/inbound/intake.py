@@ -167,7 +167,11 @@ def accept_emails(
 
 def dedupe_key(message_id: str | None, raw: bytes, recipient: str) -> str:
     """Message-ID + recipient; without a Message-ID, a hash of the raw bytes instead."""
-    identity = message_id.encode() if message_id else hashlib.sha256(raw).digest()
+    identity = (
+        message_id.encode("utf-8", "surrogateescape")
+        if message_id
+        else hashlib.sha256(raw).digest()
+    )
     return hashlib.sha256(identity + b"\0" + recipient.lower().encode()).hexdigest()
 
 
