@@ -138,13 +138,6 @@ def prepare_email(
     return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal, target)
 
 
-def accept_email(
-    session: Session, raw: bytes, envelope: Envelope, config: IntakeConfig, *, now: datetime
-) -> IntakeResult:
-    """Process one received email for one recipient and record what became of it."""
-    return accept_emails(session, [prepare_email(raw, envelope, config)], config, now=now)[0]
-
-
 def accept_emails(
     session: Session,
     prepared: Sequence[PreparedEmail],

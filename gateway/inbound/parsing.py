@@ -140,11 +140,6 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UUENCODINGS = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
 
 
-class MessageTooComplex(ValueError):
-    """Reserved, never raised: `parse_email` caps hostile structure instead (`MAX_PARTS`,
-    `MAX_DEPTH`, `MAX_BOUNDARIES`) and records a defect. Defined so callers may name it."""
-
-
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str  # sanitized; made up ("image-1.png", "forwarded.eml") for unnamed parts
@@ -862,7 +857,6 @@ def _made_up_name(content_type: str, given: dict[str, int]) -> str:
 
 __all__ = [
     "Attachment",
-    "MessageTooComplex",
     "ParsedEmail",
     "header_text",
     "parse_email",

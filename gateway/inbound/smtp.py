@@ -15,7 +15,6 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from aiosmtpd.smtp import SMTP
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
@@ -275,8 +274,3 @@ async def start_smtp_server(
 
     loop = asyncio.get_running_loop()
     return await loop.create_server(protocol, sock=sock)
-
-
-def smtp_reply_summary(server: asyncio.Server) -> dict[str, Any]:
-    host, port = server.sockets[0].getsockname()[:2]
-    return {"host": host, "port": port}
