@@ -11,6 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from gateway.store.database import Database
 
@@ -25,11 +26,33 @@ def alembic_config(database: Database) -> Config:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
-    """Apply every migration up to `revision` in one transaction."""
+    """Apply every migration up to `revision` in one transaction.
+
+    SQLite alters a table by rebuilding it (copy, drop, rename). With foreign keys on, the
+    drop would cascade into every referencing table, so they are switched off for the
+    migration and checked afterwards, as SQLite's own procedure for schema changes says
+    (https://sqlite.org/lang_altertable.html#otheralter). The pragma is a no-op inside a
+    transaction, hence on the driver connection before BEGIN.
+    """
     config = alembic_config(database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with database.engine.connect() as connection:
+        if database.is_sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if database.is_sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if database.is_sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left {len(broken)} rows with broken foreign keys")
 
 
 def is_up_to_date(database: Database) -> bool:

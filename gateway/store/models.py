@@ -28,6 +28,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -117,6 +119,54 @@ class NotificationState(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+class Presence(enum.StrEnum):
+    """What a user chose to show others: Online (when active) or Invisible (never)."""
+
+    ONLINE = "online"
+    INVISIBLE = "invisible"
+
+
+class NotifyCategory(enum.StrEnum):
+    ROOM = "room"
+    ALERT = "alert"
+    UPDATE = "update"
+    TICKET = "ticket"
+
+
+class NotifyChannel(enum.StrEnum):
+    EMAIL = "email"
+    INBOX = "inbox"
+    BOTH = "both"
+    NONE = "none"
+
+
+class NotifyFrequency(enum.StrEnum):
+    IMMEDIATE = "immediate"
+    HOURLY = "hourly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
+
+
+class AlertCategory(enum.StrEnum):
+    """The Message Center tab a system notification belongs to."""
+
+    ALERT = "alert"  # Account Alerts
+    UPDATE = "update"  # Updates
+
+
+class ReportReason(enum.StrEnum):
+    OFF_PLATFORM_PAYMENT = "payment"
+    CONTACT_DETAILS = "contact"
+    SUSPICIOUS_LINK = "link"
+    ABUSE = "abuse"
+
+
+class RoomEventKind(enum.StrEnum):
+    EDITED = "edited"
+    DELETED = "deleted"
+
+
 class OutboxState(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
@@ -132,6 +182,16 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    # Web inbox preferences.
+    enter_sends: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    presence: Mapped[Presence] = mapped_column(
+        _enum(Presence, "presence"), default=Presence.ONLINE, server_default="online"
+    )
+    # Out of office: the times are stored UTC; the user enters them in their own zone.
+    ooo_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ooo_message: Mapped[str | None] = mapped_column(Text)
+    ooo_starts_at: Mapped[datetime | None]
+    ooo_ends_at: Mapped[datetime | None]
 
     accounts: Mapped[list[Account]] = relationship(back_populates="user")
 
@@ -153,6 +213,8 @@ class Account(Base):
 
 class Room(Base):
     __tablename__ = "rooms"
+    # Counting the conversations a user started today (the daily limit).
+    __table_args__ = (Index("ix_rooms_owner_created", "owner_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -186,6 +248,11 @@ class Membership(Base):
     last_read_message_id: Mapped[int | None] = mapped_column(Integer)
     # Set by the one-click unsubscribe link (RFC 8058) of this room's emails.
     email_muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The member's own view of the room (nobody else sees these).
+    favorite: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notepad: Mapped[str | None] = mapped_column(Text)
 
     room: Mapped[Room] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
@@ -212,6 +279,22 @@ class Message(Base):
     author: Mapped[User | None] = relationship()
     parent: Mapped[Message | None] = relationship(remote_side=[id])
     attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
+
+
+class RoomEvent(Base):
+    """A change to a posted message (edit, delete), so open pages can follow it live.
+
+    New messages need no event: their ids only grow, so "id > last seen" finds them.
+    """
+
+    __tablename__ = "room_events"
+    __table_args__ = (Index("ix_room_events_room_id", "room_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    kind: Mapped[RoomEventKind] = mapped_column(_enum(RoomEventKind, "room_event_kind"))
+    created_at: Mapped[datetime]
 
 
 class Attachment(Base):
@@ -303,3 +386,117 @@ class OutboxEmail(Base):
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+
+
+class NotificationPreference(Base):
+    """How one user wants one category delivered; a missing row means the defaults."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        UniqueConstraint("user_id", "category", name="uq_notification_preferences_user_category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[NotifyCategory] = mapped_column(_enum(NotifyCategory, "notify_category"))
+    channel: Mapped[NotifyChannel] = mapped_column(_enum(NotifyChannel, "notify_channel"))
+    frequency: Mapped[NotifyFrequency] = mapped_column(_enum(NotifyFrequency, "notify_frequency"))
+    # "Email me even if I have read it on the web."
+    email_even_if_read: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Alert(Base):
+    """A system notification in a user's Message Center (Account Alerts or Updates tab)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_user_category", "user_id", "category", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    category: Mapped[AlertCategory] = mapped_column(_enum(AlertCategory, "alert_category"))
+    title: Mapped[str] = mapped_column(String(300))
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(2000))
+    # Financial alerts (payments, invoices) cannot be switched off entirely.
+    financial: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored, so a
+    leaked database does not sign anyone in. Signing out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The account whose conversations the inbox shows (freelancer, client, agency).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # Presence: when the page last showed signs of life, and which room it has open.
+    last_seen_at: Mapped[datetime]
+    viewing_room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"))
+
+
+class SignInToken(Base):
+    """A one-time sign-in link sent by email; only the token's hash is stored."""
+
+    __tablename__ = "sign_in_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SignInAttempt(Base):
+    """A failed sign-in, counted per address and per client address for throttling."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_email_at", "email", "attempted_at"),
+        Index("ix_sign_in_attempts_remote_at", "remote_addr", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime]
+
+
+class Block(Base):
+    """`blocker` blocked `blocked`: no direct messages between them; shared rooms stay."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("blocker_id", "blocked_id", name="uq_blocks_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blocker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class Report(Base):
+    """A member reported a message to the operators."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "message_id", name="uq_reports_reporter_message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason, "report_reason"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

@@ -60,6 +60,50 @@ def test_empty_database_is_not_up_to_date_until_upgraded(sqlite_database: Databa
     assert is_up_to_date(sqlite_database)
 
 
+def test_upgrading_a_sqlite_database_with_data_keeps_every_row(sqlite_database: Database) -> None:
+    """0002 rebuilds `users` on SQLite; with foreign keys on, the drop would cascade into
+    accounts, rooms and memberships."""
+    upgrade(sqlite_database, "0001")
+    stamp = datetime(2026, 1, 1)
+    with sqlite_database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, display_name, time_zone, created_at) "
+                "VALUES (1, 'ann@example.com', 'Ann', 'UTC', :t);"
+            ),
+            {"t": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, user_id, kind, name, created_at) "
+                "VALUES (1, 1, 'freelancer', 'Ann', :t)"
+            ),
+            {"t": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO rooms (id, account_id, owner_id, kind, title, thread_token, "
+                "created_at) VALUES (1, 1, 1, 'group', 'R', 'tok', :t)"
+            ),
+            {"t": stamp},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO memberships (room_id, user_id, role, joined_at, reply_nonce, "
+                "email_muted) VALUES (1, 1, 'owner', :t, 'nonce', 0)"
+            ),
+            {"t": stamp},
+        )
+
+    upgrade(sqlite_database)
+
+    assert _count(sqlite_database, User) == 1
+    assert _count(sqlite_database, Membership) == 1
+    with sqlite_database.read_session() as session:
+        user = session.get(User, 1)
+        assert user is not None and user.enter_sends and user.presence == "online"
+
+
 # --- SQLite connection set-up --------------------------------------------------------------
 
 
