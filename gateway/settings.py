@@ -55,6 +55,17 @@ class Settings:
     web_port: int = 8080
     base_url: str = "http://127.0.0.1:8080"
     site_name: str = "Gateway"
+    attachment_max_files: int = 10
+    attachment_max_bytes: int = 95 * 1024 * 1024
+    daily_conversation_limit: int = 30
+    # Waitress threads: every open live page holds one for its event stream.
+    web_threads: int = 64
+    live_stream_limit: int = 400
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry the Secure flag whenever the site is served over https."""
+        return self.base_url.startswith("https://")
 
     @property
     def embedded(self) -> bool:
@@ -98,6 +109,13 @@ class Settings:
             web_port=web_port,
             base_url=(env.get("GATEWAY_BASE_URL") or f"http://{web_host}:{web_port}").rstrip("/"),
             site_name=env.get("GATEWAY_SITE_NAME") or "Gateway",
+            attachment_max_files=_positive_int(env, "GATEWAY_ATTACHMENT_MAX_FILES", 10),
+            attachment_max_bytes=_positive_int(
+                env, "GATEWAY_ATTACHMENT_MAX_BYTES", 95 * 1024 * 1024
+            ),
+            daily_conversation_limit=_positive_int(env, "GATEWAY_DAILY_CONVERSATION_LIMIT", 30),
+            web_threads=_positive_int(env, "GATEWAY_WEB_THREADS", 64),
+            live_stream_limit=_positive_int(env, "GATEWAY_LIVE_STREAM_LIMIT", 400),
         )
         if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
             raise SettingsError(

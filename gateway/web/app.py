@@ -1,11 +1,13 @@
-"""The Flask application factory: settings and database in, a WSGI app out.
+"""The Flask application factory: settings (and optionally a database) in, a WSGI app out.
 
-Owns app construction and where the web adapters find their dependencies (app.extensions).
-Must not hold domain rules: views call gateway.core.
+Owns app construction: security set-up, the blueprints, and where views find their
+dependencies (app.extensions["gateway"]). Must not hold domain rules: views call gateway.core.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from importlib.resources import files
 
 from flask import Flask
@@ -14,23 +16,55 @@ from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.web.context import WebContext
+from gateway.web.files import files as files_blueprint
+from gateway.web.inbox import inbox
+from gateway.web.live import live
+from gateway.web.navigation import navigation_context
+from gateway.web.preferences import preferences
+from gateway.web.room_admin import room_admin
+from gateway.web.rooms import rooms
+from gateway.web.search import search
+from gateway.web.security import protect
+from gateway.web.session_user import load_signed_in_user
+from gateway.web.signin import signin
 from gateway.web.site import site
 
 TEMPLATE_DIR = str(files("gateway.templates") / "web")
+STATIC_DIR = str(files("gateway") / "static")
+BLUEPRINTS = (site, signin, inbox, preferences, rooms, files_blueprint, room_admin, search, live)
+# Form posts other than attachments are small; uploads are checked against the attachment
+# limits by the room views, and this cap only stops a request far beyond them.
+FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
-def create_app(settings: Settings, database: Database) -> Flask:
-    app = Flask(__name__, template_folder=TEMPLATE_DIR)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
+def create_app(
+    settings: Settings,
+    database: Database | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> Flask:
+    app = Flask(__name__, template_folder=TEMPLATE_DIR, static_folder=STATIC_DIR)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.attachment_max_bytes + FORM_OVERHEAD_BYTES,
+    )
     app.extensions["gateway"] = WebContext(
         settings=settings,
-        database=database,
+        database=database or Database(settings.database_url),
         keys=ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key),
+        **({"clock": clock} if clock else {}),
     )
-    app.register_blueprint(site)
+    protect(app, settings)
+    app.before_request(load_signed_in_user)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
 
     @app.context_processor
-    def site_globals() -> dict[str, str]:
-        return {"site_name": settings.site_name, "mail_domain": settings.mail_domain}
+    def site_globals() -> dict[str, object]:
+        return {
+            "site_name": settings.site_name,
+            "mail_domain": settings.mail_domain,
+            **navigation_context(),
+        }
 
     return app

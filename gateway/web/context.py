@@ -1,12 +1,18 @@
-"""What every view needs (settings, database, signing keys), kept on app.extensions."""
+"""What every view needs (settings, database, signing keys, clock), kept on app.extensions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,3 +20,5 @@ class WebContext:
     settings: Settings
     database: Database
     keys: ReplyKeys
+    # Views read the time here, never from datetime.now(): tests move it (edit windows, ...).
+    clock: Callable[[], datetime] = field(default=_utc_now)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
 from sqlalchemy import text
+from werkzeug.wrappers import Response
 
 from gateway.core.errors import NotFound
 from gateway.core.rooms import get_room, mute_room_email
 from gateway.core.unsubscribe import verify_unsubscribe_token
 from gateway.store.models import Membership
 from gateway.web.context import WebContext
+from gateway.web.security import csrf
 
 site = Blueprint("site", __name__)
 
@@ -25,7 +27,10 @@ def _context() -> WebContext:
 
 
 @site.get("/")
-def landing() -> str:
+def landing() -> str | Response:
+    """Signed in: the Message Center. Otherwise a short page with the sign-in button."""
+    if g.get("user") is not None:
+        return redirect(url_for("inbox.rooms"))
     return render_template("landing.html")
 
 
@@ -56,7 +61,7 @@ def unsubscribe_page(token: str) -> tuple[str, int]:
 @site.post("/u/<token>")
 def unsubscribe(token: str) -> tuple[str, int]:
     """RFC 8058 one-click: no cookie, no CSRF token, no login; 200 without redirect;
-    idempotent."""
+    idempotent. (The token in the URL is the proof: CSRF protection is exempted below.)"""
     membership_id = verify_unsubscribe_token(token, _context().keys)
     if membership_id is None:
         return render_template("unsubscribe.html", invalid=True), 404
@@ -67,3 +72,6 @@ def unsubscribe(token: str) -> tuple[str, int]:
     except NotFound:
         return render_template("unsubscribe.html", invalid=True), 404
     return render_template("unsubscribe.html", done=True, room_title=title), 200
+
+
+csrf.exempt(unsubscribe)
