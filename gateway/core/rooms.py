@@ -61,7 +61,12 @@ def add_member(
     membership = find_membership(session, room.id, user.id)
     if membership is None:
         membership = Membership(
-            room=room, user=user, role=role, joined_at=now, reply_nonce=new_reply_nonce()
+            room=room,
+            user=user,
+            account_id=_inbox_account_id(session, room, user),
+            role=role,
+            joined_at=now,
+            reply_nonce=new_reply_nonce(),
         )
         session.add(membership)
     elif membership.left_at is not None:
@@ -73,6 +78,13 @@ def add_member(
         membership.role = role
     session.flush()
     return membership
+
+
+def _inbox_account_id(session: Session, room: Room, user: User) -> int:
+    """The owner sees the room in the account it was created in; others in their first."""
+    if room.account.user_id == user.id:
+        return room.account_id
+    return get_account(session, user).id
 
 
 def remove_member(session: Session, room: Room, user: User, *, now: datetime) -> Membership:

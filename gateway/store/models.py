@@ -239,6 +239,10 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The member's account whose inbox shows this room (freelancer, client or agency).
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
     role: Mapped[Role] = mapped_column(_enum(Role, "member_role"))
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]

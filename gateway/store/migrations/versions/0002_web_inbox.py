@@ -283,6 +283,15 @@ def upgrade() -> None:
         batch_op.create_index("ix_room_events_room_id", ["room_id", "id"], unique=False)
 
     with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("account_id", sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_memberships_account_id"), ["account_id"], unique=False)
+        batch_op.create_foreign_key(
+            batch_op.f("fk_memberships_account_id_accounts"),
+            "accounts",
+            ["account_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
         batch_op.add_column(
             sa.Column("favorite", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
@@ -330,6 +339,7 @@ def downgrade() -> None:
         batch_op.drop_column("ooo_starts_at")
         batch_op.drop_column("ooo_message")
         batch_op.drop_column("ooo_enabled")
+        batch_op.drop_constraint("ck_users_presence", type_="check")
         batch_op.drop_column("presence")
         batch_op.drop_column("enter_sends")
 
@@ -337,6 +347,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_rooms_owner_created")
 
     with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_memberships_account_id_accounts"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_memberships_account_id"))
+        batch_op.drop_column("account_id")
         batch_op.drop_column("notepad")
         batch_op.drop_column("archived")
         batch_op.drop_column("hidden")
