@@ -178,3 +178,15 @@ def test_aware_datetime_is_stored_as_utc_and_read_back_aware(database: Database)
             {"id": user_id},
         ).scalar_one()
     assert stored == datetime(2026, 11, 23, 9, 30)  # naive UTC in the column
+
+
+def test_every_migration_downgrades_and_upgrades_again(sqlite_database: Database) -> None:
+    upgrade(sqlite_database)
+    config = alembic_config(sqlite_database)
+    with sqlite_database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+
+    assert not is_up_to_date(sqlite_database)
+    upgrade(sqlite_database)
+    assert is_up_to_date(sqlite_database)

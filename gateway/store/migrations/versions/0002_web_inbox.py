@@ -339,7 +339,7 @@ def downgrade() -> None:
         batch_op.drop_column("ooo_starts_at")
         batch_op.drop_column("ooo_message")
         batch_op.drop_column("ooo_enabled")
-        batch_op.drop_constraint("ck_users_presence", type_="check")
+        batch_op.drop_constraint(op.f("ck_users_presence"), type_="check")
         batch_op.drop_column("presence")
         batch_op.drop_column("enter_sends")
 
