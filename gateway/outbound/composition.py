@@ -144,13 +144,13 @@ def compose_room_message(
     message_id = new_message_id(settings.mail_domain)
     email = EmailMessage(policy=EMAIL_POLICY)
     _set_addressing(email, recipient, context, reply_to, settings)
-    email["Subject"] = _one_line(_render("subject.txt", context))
+    email["Subject"] = one_line(_render("subject.txt", context))
     email["Date"] = format_datetime(now)
     email["Message-ID"] = _angle(message_id)
     email["In-Reply-To"] = _angle(thread.in_reply_to)
     email["References"] = " ".join(_angle(i) for i in thread.references)
     _set_list_headers(email, recipient.room, context, reply_to, settings)
-    _set_automation_headers(email, settings)
+    set_automation_headers(email, settings, ROOM_MESSAGE_CATEGORY)
     email.set_content(_render("body.txt", context), cte=BODY_TRANSFER_ENCODING)
     email.add_alternative(_render("body.html", context), subtype="html", cte=BODY_TRANSFER_ENCODING)
     return ComposedEmail(message_id=message_id, recipient=recipient.user.email, raw=bytes(email))
@@ -167,14 +167,14 @@ def _room_message_context(
     room = recipient.room
     return {
         "site_name": settings.site_name,
-        "room_title": _one_line(room.title),
+        "room_title": one_line(room.title),
         "room_url": room_url(room, settings),
         "author_name": _author_name(message, settings),
         "message_text": render_plain_text(message.body_source),
         # body_html was sanitized by core.rendering when the message was posted: trusted here.
         "message_html": Markup(message.body_html),
         "attachment_names": list(attachment_names),
-        "recipient_name": _one_line(recipient.user.display_name),
+        "recipient_name": one_line(recipient.user.display_name),
         "unsubscribe_url": unsubscribe_url(recipient, settings, keys),
     }
 
@@ -219,13 +219,14 @@ def _set_list_headers(
     email["Precedence"] = "list"
 
 
-def _set_automation_headers(email: EmailMessage, settings: Settings) -> None:
+def set_automation_headers(email: EmailMessage, settings: Settings, category: str) -> None:
+    """Mark `email` as machine-generated (every email the gateway composes is)."""
     # RFC 3834 section 5: we generate this mail, so responders that honour the RFC stay quiet.
     email["Auto-Submitted"] = "auto-generated"
     # Exchange/Outlook's own switch for out-of-office and other automatic replies.
     email["X-Auto-Response-Suppress"] = "All"
     email[LOOP_HEADER] = settings.mail_domain
-    email[CATEGORY_HEADER] = ROOM_MESSAGE_CATEGORY
+    email[CATEGORY_HEADER] = category
 
 
 def _list_id_value(title: str, list_id: str) -> str:
@@ -236,7 +237,7 @@ def _list_id_value(title: str, list_id: str) -> str:
     reach the header as syntax, wherever the encoder splits it. (The generic header folder
     would encode only some words and could leave a quote unbalanced in front of the id.)
     """
-    title = _one_line(title)
+    title = one_line(title)
     plain = title.isascii() and title.isprintable()
     if plain and all(len(word) <= MAX_PLAIN_WORD for word in title.split()):
         escaped = title.replace("\\", "\\\\").replace('"', '\\"')
@@ -257,16 +258,21 @@ def _list_id_value(title: str, list_id: str) -> str:
     return "\n".join([*lines, f" <{list_id}>"])
 
 
+def render_email_template(folder: str, name: str, context: dict[str, Any]) -> str:
+    """One part (subject.txt, body.txt, body.html) of an email kind's templates."""
+    return TEMPLATES.get_template(f"{folder}/{name}").render(context)
+
+
 def _render(name: str, context: dict[str, Any]) -> str:
-    return TEMPLATES.get_template(f"{ROOM_MESSAGE_TEMPLATES}/{name}").render(context)
+    return render_email_template(ROOM_MESSAGE_TEMPLATES, name, context)
 
 
 def _author_name(message: Message, settings: Settings) -> str:
     # A message without an author is the system speaking: it reads as the site.
-    return _one_line(message.author.display_name) if message.author else settings.site_name
+    return one_line(message.author.display_name) if message.author else settings.site_name
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Whitespace collapsed: a name or subject never carries a line break into a header."""
     return " ".join(text.split())
 
