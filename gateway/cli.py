@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.core.alerts import create_alert
 from gateway.core.errors import DomainError
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import reply_address
@@ -32,7 +33,7 @@ from gateway.process import Parts, open_database, reply_keys, serve
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
 from gateway.store.migrate import upgrade
-from gateway.store.models import AccountKind, Message, Origin, Role, RoomKind
+from gateway.store.models import AccountKind, AlertCategory, Message, Origin, Role, RoomKind
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -138,6 +139,22 @@ def build_parser() -> argparse.ArgumentParser:
     messages.add_argument("--limit", type=_positive_int, help="only the newest N messages")
     messages.set_defaults(handler=cmd_messages)
 
+    alert = commands.add_parser("alert", help="Message Center alerts").add_subparsers(
+        dest="alert_command", required=True, metavar="ACTION"
+    )
+    alert_send = alert.add_parser(
+        "send", help="put an Account Alert (or an Update) in a user's inbox; prints its id"
+    )
+    alert_send.add_argument("email")
+    alert_send.add_argument("--title", required=True)
+    alert_send.add_argument("--body", default="", help="Markdown")
+    alert_send.add_argument("--link", help="an http(s) URL or a path on this site")
+    alert_send.add_argument("--update", action="store_true", help="an Update, not an Alert")
+    alert_send.add_argument(
+        "--financial", action="store_true", help="a payment alert (cannot be switched off)"
+    )
+    alert_send.set_defaults(handler=cmd_alert_send)
+
     deliver = commands.add_parser("deliver", help="compose and deliver due email once")
     deliver.set_defaults(handler=cmd_deliver)
 
@@ -240,6 +257,22 @@ def cmd_messages(args: argparse.Namespace, settings: Settings) -> int:
         for row in rows:
             print(f"#{row['id']} {row['created_at']} {row['author']} ({row['origin']}):")
             print("  " + row["body"].replace("\n", "\n  "))
+    return 0
+
+
+def cmd_alert_send(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        alert = create_alert(
+            session,
+            get_user_by_email(session, args.email).id,
+            category=AlertCategory.UPDATE if args.update else AlertCategory.ALERT,
+            title=args.title,
+            body=args.body,
+            link=args.link,
+            financial=args.financial,
+            now=_now(),
+        )
+        print(alert.id)
     return 0
 
 

@@ -1,10 +1,39 @@
-"""What the page header shows a signed-in user: tab badges and their accounts."""
+"""What the page header shows a signed-in user: tab badges and their accounts.
+
+Owns the template globals `nav_unread` (unread counts per Message Center tab) and
+`nav_accounts` (the account switcher with pending counts). Counting is gateway.core.inbox's;
+this module only reads who is signed in and calls it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import g, has_request_context
+
+from gateway.core.inbox import account_unread_counts, tab_unread_counts
+from gateway.web.session_user import utc_now, web_context
+
 
 def navigation_context() -> dict[str, Any]:
     """Template globals for the header (unread counts per tab, account switcher)."""
-    return {}
+    if not has_request_context() or g.get("user") is None or g.get("signed_in") is None:
+        return {}
+    user = g.user
+    account_id = g.signed_in.account_id
+    if account_id is None:
+        account_id = min((account.id for account in user.accounts), default=None)
+    with web_context().database.read_session() as session:
+        unread = tab_unread_counts(session, user.id, account_id, now=utc_now())
+        pending = account_unread_counts(session, user.id) if len(user.accounts) > 1 else {}
+    accounts = [
+        {
+            "id": account.id,
+            "kind": account.kind.value,
+            "name": account.name,
+            "unread": pending.get(account.id, 0),
+            "current": account.id == account_id,
+        }
+        for account in sorted(user.accounts, key=lambda account: account.id)
+    ]
+    return {"nav_unread": unread, "nav_accounts": accounts}

@@ -1,0 +1,185 @@
+"""Account Alerts and Updates: system notifications in a user's Message Center.
+
+Owns what an alert may contain (a title, a Markdown body rendered and sanitized once, a link
+that is http(s) or a path on this site), which alerts a tab lists (newest first, expired ones
+gone) and their read state. Financial alerts (payments, invoices) are Account Alerts only:
+the notification preferences guarantee they always reach the user. An alert's account_id
+only says which account it concerns: the tabs list all of a user's alerts, whichever account
+the inbox shows.
+
+Must not import Flask or any other adapter library.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from gateway.core.errors import InvalidInput, NotFound
+from gateway.core.rendering import render_markdown
+from gateway.store.models import Account, Alert, AlertCategory, User
+
+MAX_TITLE_LENGTH = 300
+MAX_LINK_LENGTH = 2000
+MAX_BODY_LENGTH = 20_000
+
+
+def create_alert(
+    session: Session,
+    user_id: int,
+    *,
+    category: AlertCategory | str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    financial: bool = False,
+    account_id: int | None = None,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> Alert:
+    """Put an alert in the user's Account Alerts (or Updates) tab."""
+    if session.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}")
+    chosen = _category(category)
+    if financial and chosen != AlertCategory.ALERT:
+        raise InvalidInput("only Account Alerts can be financial, not Updates")
+    if account_id is not None and not _owns_account(session, user_id, account_id):
+        raise InvalidInput(f"account {account_id} is not one of this user's accounts")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("the alert would already have expired")
+    if len(body) > MAX_BODY_LENGTH:
+        raise InvalidInput(f"an alert body is at most {MAX_BODY_LENGTH} characters")
+    alert = Alert(
+        user_id=user_id,
+        account_id=account_id,
+        category=chosen,
+        title=_checked_title(title),
+        body_source=body,
+        body_html=render_markdown(body),
+        link=_checked_link(link),
+        financial=financial,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def _category(category: AlertCategory | str) -> AlertCategory:
+    try:
+        return AlertCategory(category)
+    except ValueError:
+        raise InvalidInput("an alert's category must be alert or update") from None
+
+
+def _owns_account(session: Session, user_id: int, account_id: int) -> bool:
+    account = session.get(Account, account_id)
+    return account is not None and account.user_id == user_id
+
+
+def _checked_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput("an alert needs a title")
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput(f"an alert title is at most {MAX_TITLE_LENGTH} characters")
+    return title
+
+
+def _checked_link(link: str | None) -> str | None:
+    """An absolute http(s) URL or a path on this site; anything else is refused.
+
+    "//host/x" and "/\\host" are refused too: browsers read both as another host.
+    """
+    if link is None or not link.strip():
+        return None
+    link = link.strip()
+    if len(link) > MAX_LINK_LENGTH:
+        raise InvalidInput(f"an alert link is at most {MAX_LINK_LENGTH} characters")
+    if any(char.isspace() or ord(char) < 32 for char in link):
+        raise InvalidInput("an alert link must not contain spaces or control characters")
+    if link.startswith("/"):
+        if link.startswith(("//", "/\\")):
+            raise InvalidInput("an alert link must be an http(s) URL or a path on this site")
+        return link
+    parts = urlsplit(link)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InvalidInput("an alert link must be an http(s) URL or a path on this site")
+    return link
+
+
+def _live(now: datetime) -> ColumnElement[bool]:
+    return or_(Alert.expires_at.is_(None), Alert.expires_at > now)
+
+
+def list_alerts(
+    session: Session,
+    user_id: int,
+    category: AlertCategory | str,
+    *,
+    now: datetime,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Alert]:
+    """The tab's alerts, newest first; expired ones are gone."""
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(Alert.user_id == user_id, Alert.category == _category(category), _live(now))
+            .order_by(Alert.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def count_alerts(
+    session: Session, user_id: int, category: AlertCategory | str, *, now: datetime
+) -> int:
+    """How many live alerts the tab has (for pagination)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.user_id == user_id, Alert.category == _category(category), _live(now))
+        )
+        or 0
+    )
+
+
+def get_alert(session: Session, user_id: int, alert_id: int, *, now: datetime) -> Alert:
+    """The user's own live alert; NotFound for anyone else's (not revealed to exist)."""
+    alert = session.get(Alert, alert_id)
+    if alert is None or alert.user_id != user_id:
+        raise NotFound("no such alert")
+    if alert.expires_at is not None and alert.expires_at <= now:
+        raise NotFound("this alert has expired")
+    return alert
+
+
+def open_alert(session: Session, user_id: int, alert_id: int, *, now: datetime) -> Alert:
+    """The alert, marked read (the first opening's time is kept)."""
+    alert = get_alert(session, user_id, alert_id, now=now)
+    if alert.read_at is None:
+        alert.read_at = now
+        session.flush()
+    return alert
+
+
+def mark_all_alerts_read(
+    session: Session,
+    user_id: int,
+    *,
+    now: datetime,
+    category: AlertCategory | str | None = None,
+) -> int:
+    """Mark every unread alert (of one tab, or both) read; returns how many changed."""
+    query = update(Alert).where(Alert.user_id == user_id, Alert.read_at.is_(None))
+    if category is not None:
+        query = query.where(Alert.category == _category(category))
+    result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
