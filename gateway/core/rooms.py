@@ -1,21 +1,25 @@
 """Rooms and memberships: creating rooms, joining, leaving, who is in a room.
 
 Owns the membership rules (one row per room and user; leaving keeps history and kills the
-member's reply address). Must not import any adapter library.
+member's reply address), who may invite and change roles (owner and admins; roles only by the
+owner), the member's own flags on a room (favorite, hidden, archived), and starting
+conversations (direct rooms are reused, not duplicated; a daily limit on rooms started).
+Must not import any adapter library.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from gateway.core.blocks import is_blocked_between
 from gateway.core.errors import InvalidInput, NotAllowed, NotFound
 from gateway.core.reply_addresses import new_reply_nonce
-from gateway.core.users import get_account
+from gateway.core.users import find_user_by_email, get_account, normalize_address
 from gateway.store.models import AccountKind, Membership, Role, Room, RoomKind, User
 
 MAX_TITLE_LENGTH = 200
@@ -133,3 +137,257 @@ def mute_room_email(session: Session, membership_id: int) -> Membership:
     membership.email_muted = True
     session.flush()
     return membership
+
+
+# --- membership management: invite, roles, leaving ---------------------------------------
+
+MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+# A room's personal flags only make sense for some kinds: direct conversations and interviews
+# pile up and get hidden; group rooms end and get archived.
+HIDEABLE_KINDS = frozenset({RoomKind.DIRECT, RoomKind.INTERVIEW})
+ARCHIVABLE_KINDS = frozenset({RoomKind.GROUP})
+DAILY_LIMIT_WINDOW = timedelta(hours=24)
+
+
+class DailyLimitReached(NotAllowed):
+    """The user started as many conversations as they may in 24 hours."""
+
+
+def invite_member(
+    session: Session,
+    room_id: int,
+    inviter_id: int,
+    invitee_email: str,
+    *,
+    now: datetime,
+    role: Role = Role.MEMBER,
+) -> Membership:
+    """An owner or admin adds an existing user; the newcomer sees the room's whole history."""
+    room = get_room(session, room_id)
+    inviter = get_own_membership(session, room_id, inviter_id)
+    if inviter.role not in MANAGER_ROLES:
+        raise NotAllowed("Only the room's owner or an admin can invite people.")
+    if room.kind == RoomKind.DIRECT:
+        raise NotAllowed(
+            "Direct conversations are between two people; start a group room to add more."
+        )
+    if role == Role.OWNER:
+        raise InvalidInput("A room has one owner; invite people as admins or members.")
+    if role == Role.ADMIN and inviter.role != Role.OWNER:
+        raise NotAllowed("Only the room's owner can make someone an admin.")
+    invitee = _existing_user(session, invitee_email)
+    current = find_membership(session, room_id, invitee.id)
+    if current is not None and current.left_at is None:
+        raise InvalidInput(f"{invitee.email} is already a member of this room.")
+    _refuse_if_blocked(session, inviter_id, invitee)
+    return add_member(session, room, invitee, now=now, role=role)
+
+
+def set_member_role(
+    session: Session, room_id: int, actor_id: int, user_id: int, role: Role
+) -> Membership:
+    """The owner makes a member an admin or an admin a member again."""
+    room = get_room(session, room_id)
+    actor = get_own_membership(session, room_id, actor_id)
+    if actor.role != Role.OWNER:
+        raise NotAllowed("Only the room's owner can change roles.")
+    if room.kind == RoomKind.DIRECT:
+        raise NotAllowed("Direct conversations have no roles to change.")
+    if role == Role.OWNER:
+        raise NotAllowed("The owner role cannot be given away; choose admin or member.")
+    membership = find_membership(session, room_id, user_id)
+    if membership is None or membership.left_at is not None:
+        raise NotFound("That person is not a member of this room.")
+    if membership.role == Role.OWNER:
+        raise NotAllowed("The owner's role cannot be changed.")
+    membership.role = role
+    session.flush()
+    return membership
+
+
+def leave_room(session: Session, room_id: int, user_id: int, *, now: datetime) -> Membership:
+    """Leave a room; an owner first hands management to an admin so the room keeps one."""
+    membership = get_own_membership(session, room_id, user_id)
+    refusal = leave_refusal(session, membership)
+    if refusal is not None:
+        raise NotAllowed(refusal)
+    return remove_member(session, membership.room, membership.user, now=now)
+
+
+def leave_refusal(session: Session, membership: Membership) -> str | None:
+    """Why this member may not leave now, or None when they may."""
+    if membership.role != Role.OWNER or membership.room.kind != RoomKind.GROUP:
+        return None
+    others = [m for m in list_active_members(session, membership.room_id) if m.id != membership.id]
+    if others and not any(m.role in MANAGER_ROLES for m in others):
+        return (
+            "You own this room: make another member an admin before you leave, "
+            "so someone can still manage it."
+        )
+    return None
+
+
+def get_own_membership(session: Session, room_id: int, user_id: int) -> Membership:
+    """The user's active membership, or NotFound: a non-member learns nothing of the room."""
+    membership = find_membership(session, room_id, user_id)
+    if membership is None or membership.left_at is not None:
+        raise NotFound(f"No room {room_id} that you are a member of.")
+    return membership
+
+
+def _existing_user(session: Session, email: str) -> User:
+    address = normalize_address(email)
+    user = find_user_by_email(session, address)
+    if user is None:
+        raise NotFound(f"No user with address {address}. Ask them to sign up first.")
+    return user
+
+
+def _refuse_if_blocked(session: Session, user_id: int, other: User) -> None:
+    if is_blocked_between(session, user_id, other.id):
+        raise NotAllowed(f"You cannot add {other.email}: one of you has blocked the other.")
+
+
+# --- the member's own view of a room ------------------------------------------------------
+
+
+def set_favorite(session: Session, room_id: int, user_id: int, value: bool) -> Membership:
+    membership = get_own_membership(session, room_id, user_id)
+    membership.favorite = value
+    session.flush()
+    return membership
+
+
+def set_hidden(session: Session, room_id: int, user_id: int, value: bool) -> Membership:
+    """Hide a direct conversation or interview from the member's list (only theirs)."""
+    membership = get_own_membership(session, room_id, user_id)
+    if membership.room.kind not in HIDEABLE_KINDS:
+        raise NotAllowed("Only direct conversations and interviews can be hidden.")
+    membership.hidden = value
+    session.flush()
+    return membership
+
+
+def set_archived(session: Session, room_id: int, user_id: int, value: bool) -> Membership:
+    """Archive a group room in the member's list (only theirs)."""
+    membership = get_own_membership(session, room_id, user_id)
+    if membership.room.kind not in ARCHIVABLE_KINDS:
+        raise NotAllowed("Only group rooms can be archived.")
+    membership.archived = value
+    session.flush()
+    return membership
+
+
+# --- starting conversations ----------------------------------------------------------------
+
+
+def start_direct_conversation(
+    session: Session,
+    user_id: int,
+    other_email: str,
+    *,
+    now: datetime,
+    daily_limit: int,
+    account_kind: AccountKind | None = None,
+) -> Room:
+    """The direct room between the two (reopened if either left), or a new one."""
+    user = _get_user(session, user_id)
+    other = _existing_user(session, other_email)
+    if other.id == user.id:
+        raise InvalidInput("You cannot start a conversation with yourself.")
+    if is_blocked_between(session, user.id, other.id):
+        raise NotAllowed(f"You cannot message {other.email}: one of you has blocked the other.")
+    _lock_users(session, {user.id, other.id})
+    room = find_direct_room(session, user.id, other.id)
+    if room is not None:
+        for person in (user, other):
+            membership = find_membership(session, room.id, person.id)
+            if membership is None or membership.left_at is not None:
+                role = Role.OWNER if room.owner_id == person.id else Role.MEMBER
+                add_member(session, room, person, now=now, role=role)
+        return room
+    check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
+    title = f"{user.display_name} and {other.display_name}"[:MAX_TITLE_LENGTH]
+    return create_room(
+        session,
+        title,
+        owner=user,
+        now=now,
+        kind=RoomKind.DIRECT,
+        members=[other],
+        account_kind=account_kind,
+    )
+
+
+def start_group_room(
+    session: Session,
+    user_id: int,
+    title: str,
+    member_emails: Iterable[str],
+    *,
+    now: datetime,
+    daily_limit: int,
+    account_kind: AccountKind | None = None,
+) -> Room:
+    """A new group room owned by the user, with every named person as a member."""
+    user = _get_user(session, user_id)
+    members: dict[int, User] = {}
+    for email in member_emails:
+        if email.strip():
+            member = _existing_user(session, email)
+            if member.id != user.id:
+                _refuse_if_blocked(session, user.id, member)
+                members[member.id] = member
+    _lock_users(session, {user.id})
+    check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
+    return create_room(
+        session, title, owner=user, now=now, members=members.values(), account_kind=account_kind
+    )
+
+
+def find_direct_room(session: Session, a: int, b: int) -> Room | None:
+    """The direct room the two users have (or had) together, if any."""
+    first, second = aliased(Membership), aliased(Membership)
+    return session.scalar(
+        select(Room)
+        .join(first, (first.room_id == Room.id) & (first.user_id == a))
+        .join(second, (second.room_id == Room.id) & (second.user_id == b))
+        .where(Room.kind == RoomKind.DIRECT)
+        .order_by(Room.id)
+        .limit(1)
+    )
+
+
+def check_daily_limit(session: Session, user_id: int, *, now: datetime, daily_limit: int) -> None:
+    """DailyLimitReached when the user started `daily_limit` rooms in the last 24 hours."""
+    started = list(
+        session.scalars(
+            select(Room.created_at)
+            .where(Room.owner_id == user_id, Room.created_at > now - DAILY_LIMIT_WINDOW)
+            .order_by(Room.created_at)
+        )
+    )
+    if len(started) < daily_limit:
+        return
+    # A slot frees up when the oldest room counted beyond the limit leaves the window.
+    free_at = started[len(started) - daily_limit] + DAILY_LIMIT_WINDOW
+    raise DailyLimitReached(
+        f"You can start at most {daily_limit} new conversations a day. "
+        f"Try again after {free_at.astimezone(UTC):%H:%M} UTC."
+    )
+
+
+def _lock_users(session: Session, user_ids: set[int]) -> None:
+    """Serialize conversation starts per person, so two at once can neither both slip under
+    the daily limit nor both create the same direct room (PostgreSQL row locks, taken in id
+    order; SQLite already has one writer at a time)."""
+    session.execute(
+        select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update()
+    )
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user {user_id}.")
+    return user
