@@ -190,3 +190,103 @@ def test_every_migration_downgrades_and_upgrades_again(sqlite_database: Database
     assert not is_up_to_date(sqlite_database)
     upgrade(sqlite_database)
     assert is_up_to_date(sqlite_database)
+
+
+# --- full-text search index (0003) ---------------------------------------------------------
+
+
+def _indexed_ids(database: Database, word: str) -> list[int]:
+    """Message ids the backend's full-text index finds for one word."""
+    if database.is_sqlite:
+        sql = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q ORDER BY rowid"
+        params = {"q": f'"{word}"'}
+    else:
+        sql = (
+            "SELECT id FROM messages WHERE search_vector @@ plainto_tsquery('simple', :q) "
+            "ORDER BY id"
+        )
+        params = {"q": word}
+    with database.engine.connect() as connection:
+        return list(connection.execute(text(sql), params).scalars())
+
+
+def _search_objects(database: Database) -> set[str]:
+    """The search objects of migration 0003 that exist now."""
+    with database.engine.connect() as connection:
+        if database.is_sqlite:
+            rows = connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'messages_fts%'"
+            )
+        else:
+            rows = connection.exec_driver_sql(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'messages' AND column_name = 'search_vector' "
+                "UNION SELECT indexname FROM pg_indexes WHERE indexname = "
+                "'ix_messages_search_vector'"
+            )
+        return set(rows.scalars())
+
+
+def test_messages_posted_before_the_search_migration_are_indexed(
+    sqlite_database: Database,
+) -> None:
+    upgrade(sqlite_database, "0002")
+    stamp = datetime(2026, 1, 1)
+    with sqlite_database.engine.begin() as connection:
+        for statement in (
+            "INSERT INTO users (id, email, display_name, time_zone, created_at) "
+            "VALUES (1, 'ann@example.com', 'Ann', 'UTC', :t)",
+            "INSERT INTO accounts (id, user_id, kind, name, created_at) "
+            "VALUES (1, 1, 'freelancer', 'Ann', :t)",
+            "INSERT INTO rooms (id, account_id, owner_id, kind, title, thread_token, created_at) "
+            "VALUES (1, 1, 1, 'group', 'R', 'tok', :t)",
+            "INSERT INTO messages (id, room_id, author_id, origin, body_source, body_html, "
+            "created_at) VALUES (7, 1, 1, 'web', 'an old café note', 'x', :t)",
+        ):
+            connection.execute(text(statement), {"t": stamp})
+
+    upgrade(sqlite_database)
+
+    assert _indexed_ids(sqlite_database, "cafe") == [7]
+
+
+def test_the_search_index_follows_inserts_edits_and_deletes_at_head(
+    database: Database, world: World, now: datetime
+) -> None:
+    """Guards the triggers too: a later migration that rebuilds `messages` on SQLite would
+    drop them with the old table."""
+    with database.engine.begin() as connection:
+        ids = [
+            connection.execute(
+                text(
+                    "INSERT INTO messages (room_id, author_id, origin, body_source, body_html, "
+                    "created_at) VALUES (:room, :author, 'web', :body, '', :t) RETURNING id"
+                ),
+                {"room": world.room.id, "author": world.bob.id, "body": body, "t": now},
+            ).scalar_one()
+            for body in ("alpha kiwi", "beta kiwi", "gamma")
+        ]
+        connection.execute(
+            text("UPDATE messages SET body_source = 'gamma kiwi' WHERE id = :id"), {"id": ids[2]}
+        )
+        connection.execute(text("DELETE FROM messages WHERE id = :id"), {"id": ids[0]})
+
+    assert _indexed_ids(database, "kiwi") == [ids[1], ids[2]]
+    assert _indexed_ids(database, "alpha") == []
+
+
+def test_the_search_migration_downgrades_and_upgrades_again_on_this_backend(
+    database: Database, world: World
+) -> None:
+    config = alembic_config(database)
+    present = _search_objects(database)
+    assert present
+
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    assert _search_objects(database) == set()
+
+    upgrade(database)
+    assert _search_objects(database) == present
+    assert is_up_to_date(database)
