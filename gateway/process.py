@@ -11,13 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from waitress.server import create_server
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.inbound.committer import IntakeCommitter
@@ -33,11 +31,11 @@ from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
 from gateway.store.migrate import is_up_to_date, upgrade
 from gateway.web.app import create_app
+from gateway.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
 OUTBOUND_INTERVAL_SECONDS = 1.0
-WEB_THREADS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +144,9 @@ def _start_web(
     database: Database, settings: Settings, announce: Callable[[str], None]
 ) -> Callable[[], None]:
     app = create_app(settings, database)
-    server = create_server(
-        app, host=settings.web_host, port=settings.web_port, threads=WEB_THREADS, ident="gateway"
-    )
-    thread = threading.Thread(target=server.run, name="web", daemon=True)
-    thread.start()
-    announce(f"web listening on http://{settings.web_host}:{server.effective_port}/")
-    return server.close
+    server = WebServer(app, settings, host=settings.web_host, port=settings.web_port).start()
+    announce(f"web listening on http://{settings.web_host}:{server.port}/")
+    return server.stop
 
 
 def _utc_now() -> datetime:

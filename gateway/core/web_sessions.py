@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import EllipsisType
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -65,14 +66,19 @@ def find_web_session(session: Session, token: str, *, now: datetime) -> SignedIn
 
 
 def touch_web_session(
-    session: Session, session_id: int, *, now: datetime, viewing_room_id: int | None = None
+    session: Session,
+    session_id: int,
+    *,
+    now: datetime,
+    viewing_room_id: int | EllipsisType | None = ...,
 ) -> None:
-    """Record that the browser is alive (and which room it shows, None for none)."""
-    session.execute(
-        update(WebSession)
-        .where(WebSession.id == session_id)
-        .values(last_seen_at=now, viewing_room_id=viewing_room_id)
-    )
+    """Record that the browser is alive; with `viewing_room_id`, also which room it shows
+    (None: no room). Without it the room stays as the live stream last reported it, so a
+    page's own requests do not make its room look closed."""
+    values: dict[str, object] = {"last_seen_at": now}
+    if not isinstance(viewing_room_id, EllipsisType):
+        values["viewing_room_id"] = viewing_room_id
+    session.execute(update(WebSession).where(WebSession.id == session_id).values(**values))
 
 
 def switch_account(session: Session, session_id: int, account_id: int) -> None:

@@ -1,0 +1,218 @@
+// Live room page: follows /live/rooms/<id> (Server-Sent Events) and keeps the page current.
+// `message`: fetch the messages after the newest one shown and append them (ids already on
+// the page, e.g. the user's own post added by the compose script, are skipped), then mark
+// the room read if the page is visible. `edited` / `deleted`: refetch that one message.
+// `presence`: update the member's online dot and away badge ([data-presence-user]).
+// EventSource reconnects by itself (sending Last-Event-ID); when the server refused the
+// stream (503: too many open pages) this script retries after a pause.
+"use strict";
+
+(() => {
+  const room = document.getElementById("room");
+  const list = document.getElementById("messages");
+  if (!room || !list || !window.EventSource) {
+    return;
+  }
+  const roomId = room.dataset.roomId;
+  const base = `/rooms/${encodeURIComponent(roomId)}`;
+  const RETRY_MIN_MS = 5000;
+  const RETRY_MAX_MS = 60000;
+  let retryMs = RETRY_MIN_MS;
+  let work = Promise.resolve();
+  let lastReadSent = 0;
+
+  /** Run page updates one after another, so two fetches never append the same message. */
+  function queue(task) {
+    work = work.then(task).catch(() => {});
+  }
+
+  function newestId() {
+    return Number(list.dataset.newestId || 0);
+  }
+
+  function fromHtml(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function messageIdOf(node) {
+    return Number(node.dataset.messageId || String(node.id).replace(/^m-/, "") || 0);
+  }
+
+  /** Insert in id order (a message committed late may arrive after a newer one). */
+  function insertMessage(node) {
+    const id = messageIdOf(node);
+    const later = Array.from(list.querySelectorAll(":scope > li.message")).find(
+      (item) => messageIdOf(item) > id,
+    );
+    list.insertBefore(node, later || null);
+    if (id > newestId()) {
+      list.dataset.newestId = String(id);
+    }
+  }
+
+  function nearBottom() {
+    const root = document.scrollingElement || document.documentElement;
+    return root.scrollHeight - root.scrollTop - root.clientHeight < 120;
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    return response.ok ? response.json() : null;
+  }
+
+  async function fetchNewMessages(announcedId) {
+    if (list.dataset.hasNewer === "true") {
+      return; // an older stretch of history is shown: its end is not the room's end
+    }
+    // Ask from just below the announced id too: on PostgreSQL an id can commit late.
+    let after = Math.max(0, Math.min(newestId(), announcedId - 1));
+    const stick = nearBottom();
+    const added = [];
+    for (;;) {
+      const page = await getJson(`${base}/messages?after=${after}`);
+      if (!page || !page.messages.length) {
+        break;
+      }
+      for (const message of page.messages) {
+        after = Math.max(after, message.id);
+        if (!document.getElementById(`m-${message.id}`)) {
+          const node = fromHtml(message.html);
+          if (node) {
+            insertMessage(node);
+            added.push(node);
+          }
+        }
+      }
+      if (!page.has_more) {
+        break;
+      }
+    }
+    if (added.length) {
+      if (stick) {
+        added[added.length - 1].scrollIntoView({ block: "end" });
+      }
+      list.dispatchEvent(new CustomEvent("gateway:messages-added", { bubbles: true, detail: { nodes: added } }));
+      markRead();
+    }
+  }
+
+  async function refreshMessage(id) {
+    const current = document.getElementById(`m-${id}`);
+    // Not while the member is editing it here: their own save shows the result.
+    if (!current || current.querySelector(".message-inline-edit")) {
+      return;
+    }
+    const response = await fetch(`${base}/messages/${id}`, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 404) {
+      current.remove();
+      return;
+    }
+    if (!response.ok) {
+      return;
+    }
+    const node = fromHtml((await response.json()).html);
+    if (node) {
+      current.replaceWith(node);
+      list.dispatchEvent(new CustomEvent("gateway:message-changed", { bubbles: true, detail: { node } }));
+    }
+  }
+
+  function markRead() {
+    const newest = newestId();
+    if (document.visibilityState !== "visible" || newest <= lastReadSent || !window.gateway) {
+      return;
+    }
+    lastReadSent = newest;
+    const form = new FormData();
+    form.append("message_id", String(newest));
+    window.gateway.post(`${base}/read`, form).catch(() => {
+      lastReadSent = 0;
+    });
+  }
+
+  function awayLabel(iso) {
+    const until = new Date(iso);
+    if (Number.isNaN(until.getTime()) || until.getUTCFullYear() >= 9999) {
+      return "Away";
+    }
+    const options = { weekday: "short", day: "numeric", month: "short" };
+    if (until.getFullYear() !== new Date().getFullYear()) {
+      options.year = "numeric";
+    }
+    return `Away until ${until.toLocaleDateString(undefined, options)}`;
+  }
+
+  function showPresence(state) {
+    const members = document.querySelectorAll(`[data-presence-user="${Number(state.user_id)}"]`);
+    for (const member of members) {
+      member.dataset.online = state.online ? "true" : "false";
+      for (const dot of member.querySelectorAll("[data-online-dot]")) {
+        dot.hidden = !state.online;
+      }
+      for (const badge of member.querySelectorAll("[data-away-badge]")) {
+        badge.hidden = !state.away_until;
+        if (state.away_until) {
+          const open = new Date(state.away_until).getUTCFullYear() >= 9999;
+          badge.dataset.awayUntil = open ? "" : state.away_until;
+          badge.textContent = awayLabel(state.away_until);
+        }
+      }
+    }
+  }
+
+  function parse(event) {
+    try {
+      return JSON.parse(event.data);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function connect() {
+    const source = new EventSource(`/live/rooms/${encodeURIComponent(roomId)}?after=${newestId()}`);
+    source.addEventListener("open", () => {
+      retryMs = RETRY_MIN_MS;
+      room.dataset.live = "open";
+    });
+    source.addEventListener("message", (event) => {
+      const data = parse(event);
+      if (data) {
+        queue(() => fetchNewMessages(Number(data.id)));
+      }
+    });
+    for (const kind of ["edited", "deleted"]) {
+      source.addEventListener(kind, (event) => {
+        const data = parse(event);
+        if (data) {
+          queue(() => refreshMessage(Number(data.id)));
+        }
+      });
+    }
+    source.addEventListener("presence", (event) => {
+      const data = parse(event);
+      if (data) {
+        showPresence(data);
+      }
+    });
+    source.addEventListener("error", () => {
+      room.dataset.live = "reconnecting";
+      // CLOSED: the server refused (503, or signed out); EventSource gives up, we do not.
+      if (source.readyState === EventSource.CLOSED) {
+        const wait = retryMs + Math.random() * retryMs;
+        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+        window.setTimeout(connect, wait);
+      }
+    });
+  }
+
+  document.addEventListener("visibilitychange", markRead);
+  connect();
+})();
