@@ -2,27 +2,22 @@
 
 Owns the notepad rules: one notepad per member and room (the `memberships.notepad` column),
 seen only by that member, at most MAX_NOTEPAD_LENGTH characters of Markdown. Display goes
-through gateway.core.rendering.render_markdown, the same sanitizer as messages; because the
-chat dialect has no headings, a notepad's `# Heading` lines are shown as bold lines first.
+through gateway.core.rendering.render_notes: the message dialect and sanitizer, plus headings.
 Must not import any adapter library.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidInput
-from gateway.core.rendering import render_markdown
+from gateway.core.rendering import render_notes
 from gateway.core.rooms import get_own_membership
 from gateway.store.models import Membership
 
 MAX_NOTEPAD_LENGTH = 20_000
-
-_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
 
 
 def save_notepad(
@@ -46,19 +41,4 @@ def save_notepad(
 
 def notepad_html(text: str | None) -> str:
     """The notepad as a sanitized HTML fragment ("" when empty)."""
-    if not text:
-        return ""
-    return render_markdown(_headings_as_bold_lines(text))
-
-
-def _headings_as_bold_lines(text: str) -> str:
-    """`## Plan` -> `**Plan**`, outside code fences."""
-    lines = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        opener = _FENCE.match(line)
-        if opener and (fence is None or opener.group(1) == fence):
-            fence = opener.group(1) if fence is None else None
-        heading = None if fence else _HEADING.match(line)
-        lines.append(f"**{heading.group(1)}**" if heading else line)
-    return "\n".join(lines)
+    return render_notes(text or "")

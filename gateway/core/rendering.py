@@ -38,7 +38,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
-__all__ = ["render_markdown", "render_plain_text"]
+__all__ = ["render_markdown", "render_notes", "render_plain_text"]
 
 LINK_REL = "nofollow noopener noreferrer"
 LINK_TARGET = "_blank"
@@ -206,9 +206,9 @@ def _allow_code_attribute(tag: str, name: str, value: str) -> bool:
     return name == "class" and _LANGUAGE_CLASS.fullmatch(value) is not None
 
 
-def _new_cleaner() -> Cleaner:
+def _new_cleaner(tags: frozenset[str] = ALLOWED_TAGS) -> Cleaner:
     return Cleaner(
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes={
             "a": ["href", "title", "rel", "target"],
             "code": _allow_code_attribute,
@@ -221,7 +221,26 @@ def _new_cleaner() -> Cleaner:
     )
 
 
+# Notes (a member's notepad) may have headings. They are shifted down to h3-h5 so a note
+# never outranks the page's own headings (the room title is h1, panel titles h2).
+NOTE_HEADING_TAGS = {"h1": "h3", "h2": "h4", "h3": "h5", "h4": "h5", "h5": "h5", "h6": "h5"}
+
+
+def _shift_headings(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = NOTE_HEADING_TAGS[token.tag]
+
+
+def _build_notes_markdown() -> MarkdownIt:
+    md = _build_markdown()
+    md.enable(["heading", "lheading"])
+    md.core.ruler.push("shift_headings", _shift_headings)
+    return md
+
+
 _MARKDOWN = _build_markdown()
+_NOTES_MARKDOWN = _build_notes_markdown()
 
 # bleach documents Cleaner as not thread-safe (its HTML parser keeps state), and the web server
 # and the mail workers render from several threads: one Cleaner per thread, built on first use
@@ -233,6 +252,14 @@ def _cleaner() -> Cleaner:
     cleaner: Cleaner | None = getattr(_cleaners, "cleaner", None)
     if cleaner is None:
         cleaner = _cleaners.cleaner = _new_cleaner()
+    return cleaner
+
+
+def _notes_cleaner() -> Cleaner:
+    cleaner: Cleaner | None = getattr(_cleaners, "notes_cleaner", None)
+    if cleaner is None:
+        tags = ALLOWED_TAGS | frozenset(NOTE_HEADING_TAGS.values())
+        cleaner = _cleaners.notes_cleaner = _new_cleaner(tags)
     return cleaner
 
 
@@ -248,6 +275,11 @@ def render_markdown(source: str) -> str:
 def render_markdown_fully(source: str) -> str:
     """The Markdown parse and the bleach pass, whatever the source holds."""
     return _cleaner().clean(_MARKDOWN.render(source))
+
+
+def render_notes(source: str) -> str:
+    """Render private notes: message Markdown plus headings (as h3-h5), sanitized."""
+    return _notes_cleaner().clean(_NOTES_MARKDOWN.render(source)) if source.strip() else ""
 
 
 # Most emailed replies are plain prose, in which nothing is Markdown, a link or an emoji

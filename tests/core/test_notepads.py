@@ -51,8 +51,11 @@ def test_only_active_members_keep_a_notepad(database: Database, world: World, no
 
 
 def test_notepad_markdown_shows_lists_headings_and_links() -> None:
-    html = notepad_html("# Plan\n\n- design\n- [spec](https://example.com/spec)\n\n1. ship")
-    assert "<strong>Plan</strong>" in html
+    html = notepad_html(
+        "# Plan\n\n## Next\n\n- design\n- [spec](https://example.com/spec)\n\n1. ship"
+    )
+    # Headings sit below the page's own (h1 room title, h2 panel titles).
+    assert "<h3>Plan</h3>" in html and "<h4>Next</h4>" in html
     assert "<ul>" in html and "<li>design</li>" in html
     assert '<a href="https://example.com/spec"' in html
     assert "<ol>" in html
@@ -60,7 +63,7 @@ def test_notepad_markdown_shows_lists_headings_and_links() -> None:
 
 def test_headings_inside_code_fences_stay_as_typed() -> None:
     html = notepad_html("```\n# not a heading\n```")
-    assert "# not a heading" in html and "<strong>" not in html
+    assert "# not a heading" in html and "<h3>" not in html
 
 
 @pytest.mark.parametrize(

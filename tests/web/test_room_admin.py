@@ -525,7 +525,7 @@ def test_the_notepad_is_private_to_its_member(
     token = as_user(world.bob)
     _post(client, f"/rooms/{world.room.id}/notepad", token, notepad="# Secret plan\n- raise rates")
     own = _render_sidebar(app, world.room.id, world.bob.id)
-    assert "<strong>Secret plan</strong>" in own and "<li>raise rates</li>" in own
+    assert "<h3>Secret plan</h3>" in own and "<li>raise rates</li>" in own
     assert "# Secret plan" in own  # the textarea holds the source
     other = _render_sidebar(app, world.room.id, world.alice.id)
     assert "Secret plan" not in other and "raise rates" not in other
