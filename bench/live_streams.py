@@ -10,12 +10,10 @@ from this process (as the SMTP intake or another web process would):
       post -> `event: message` received, on every stream (p50 / p95 / max);
   (e) room page and /healthz latency again while the N streams are open.
 
-    python bench/live_streams.py [--streams 200] [--messages 20] [--web-threads 216]
-                                 [--server gateway|tuned]
+    python bench/live_streams.py [--streams 200] [--messages 20] [--web-threads N]
 
-`--server gateway` runs `gateway web` exactly as shipped; `--server tuned` runs the same app
-on Waitress with the arguments recommended for live streams (threads=GATEWAY_WEB_THREADS,
-connection_limit above it, poll() instead of select()). Prints stable `key: value` lines.
+The server is `gateway web` as shipped (GATEWAY_WEB_THREADS threads, default here streams +
+16, and GATEWAY_LIVE_STREAM_LIMIT = streams). Prints stable `key: value` lines.
 """
 
 from __future__ import annotations
@@ -40,30 +38,6 @@ STREAM_OPEN_TIMEOUT = 60.0
 DELIVERY_TIMEOUT = 30.0
 PROBES = 30
 MAX_PROBE_FAILURES = 3
-# What process.py should pass Waitress for live streams (see the module docstring).
-CONNECTION_HEADROOM = 100
-
-
-def tuned_server_main() -> None:
-    """`--serve-tuned`: the web app on Waitress with the recommended arguments."""
-    from waitress.server import create_server
-
-    from gateway.process import open_database
-    from gateway.settings import Settings
-    from gateway.web.app import create_app
-
-    settings = Settings.from_environ()
-    app = create_app(settings, open_database(settings))
-    server = create_server(
-        app,
-        host=settings.web_host,
-        port=settings.web_port,
-        threads=settings.web_threads,
-        connection_limit=settings.web_threads + CONNECTION_HEADROOM,
-        asyncore_use_poll=True,
-        ident="gateway",
-    )
-    server.run()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -129,12 +103,9 @@ class Fixture:
         return message_id, time.perf_counter()
 
 
-def start_server(server: str, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    if server == "tuned":
-        command = [sys.executable, __file__, "--serve-tuned"]
-    else:
-        code = "import sys; from gateway.cli import main; sys.exit(main(sys.argv[1:]))"
-        command = [sys.executable, "-c", code, "web"]
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    code = "import sys; from gateway.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", code, "web"]
     log = open(Path(env["GATEWAY_DATA_DIR"]) / "web.log", "wb")  # noqa: SIM115 (kept open)
     process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
@@ -264,7 +235,6 @@ async def measure(args: argparse.Namespace, fixture: Fixture, port: int, pid: in
     await asyncio.gather(*tasks, return_exceptions=True)
 
     lines = {
-        "server": args.server,
         "web_threads": args.web_threads,
         "streams_requested": args.streams,
         "streams_opened": opened,
@@ -300,12 +270,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--interval", type=float, default=0.25, help="seconds between posts")
     parser.add_argument("--web-threads", type=int, default=None, help="default: streams + 16")
-    parser.add_argument("--server", choices=("gateway", "tuned"), default="gateway")
-    parser.add_argument("--serve-tuned", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_tuned:
-        tuned_server_main()
-        return
     args.web_threads = args.web_threads or args.streams + 16
 
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as data_dir:
@@ -320,7 +285,7 @@ def main() -> None:
         }
         env.pop("GATEWAY_DATABASE_URL", None)
         fixture = Fixture(env, args.streams)
-        process = start_server(args.server, env, port)
+        process = start_server(env, port)
         try:
             asyncio.run(measure(args, fixture, port, process.pid))
         finally:

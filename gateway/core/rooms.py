@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from gateway.core.blocks import is_blocked_between
 from gateway.core.errors import InvalidInput, NotAllowed, NotFound
@@ -120,10 +120,12 @@ def get_active_membership(session: Session, room_id: int, user_id: int) -> Membe
 
 
 def list_active_members(session: Session, room_id: int) -> list[Membership]:
+    """The room's active memberships with their users (one query, not one per member)."""
     return list(
         session.scalars(
             select(Membership)
             .where(Membership.room_id == room_id, Membership.left_at.is_(None))
+            .options(joinedload(Membership.user))
             .order_by(Membership.id)
         )
     )

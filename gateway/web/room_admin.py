@@ -87,6 +87,7 @@ def sidebar_context(room_id: int, user_id: int) -> dict[str, object]:
         online = online_user_ids(db, [m.user_id for m in members], now=now)
         blocked = {user.id for user in list_blocked(db, user_id)}
         zone = _zone(viewer.user.time_zone)
+        refusal = leave_refusal(db, viewer)
         can = {
             "invite": viewer.role in MANAGER_ROLES and room.kind != RoomKind.DIRECT,
             "invite_admins": viewer.role == Role.OWNER,
@@ -94,7 +95,7 @@ def sidebar_context(room_id: int, user_id: int) -> dict[str, object]:
             "favorite": True,
             "hide": room.kind in HIDEABLE_KINDS,
             "archive": room.kind in ARCHIVABLE_KINDS,
-            "leave": leave_refusal(db, viewer) is None,
+            "leave": refusal is None,
         }
         rows = [_member_row(m, viewer, can, online, blocked, now, zone) for m in members]
         sidebar = {
@@ -109,7 +110,7 @@ def sidebar_context(room_id: int, user_id: int) -> dict[str, object]:
             "notepad_html": notepad_html(viewer.notepad),
             "notepad_max": MAX_NOTEPAD_LENGTH,
             "can": can,
-            "leave_refusal": leave_refusal(db, viewer),
+            "leave_refusal": refusal,
             "role_choices": [role.value for role in ROLE_CHOICES],
         }
     return {"sidebar": sidebar}

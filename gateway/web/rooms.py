@@ -69,6 +69,11 @@ class FileView:
     size_text: str
     is_image: bool
 
+    @property
+    def url(self) -> str:
+        """The download route (files.download), written out: a page lists many files."""
+        return f"/files/{self.id}"
+
 
 @dataclass(frozen=True, slots=True)
 class ParentView:
