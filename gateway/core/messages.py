@@ -33,6 +33,7 @@ from gateway.core.contact_details import contact_details_refusal, find_contact_d
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from gateway.core.notifications import queue_notifications
 from gateway.core.rendering import render_markdown
+from gateway.core.rooms import get_own_membership
 from gateway.store.models import (
     Attachment,
     Block,
@@ -420,14 +421,7 @@ _HISTORY_OPTIONS = (
 
 def get_member_room(session: Session, room_id: int, user_id: int) -> Room:
     """The room, if `user_id` is an active member; otherwise it does not exist for them."""
-    room = session.scalar(
-        select(Room)
-        .join(Membership, Membership.room_id == Room.id)
-        .where(Room.id == room_id, Membership.user_id == user_id, Membership.left_at.is_(None))
-    )
-    if room is None:
-        raise NotFound("No such room")
-    return room
+    return get_own_membership(session, room_id, user_id).room
 
 
 def list_history(

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import NotFound
-from gateway.store.models import Membership, Message
+from gateway.core.rooms import get_own_membership
+from gateway.store.models import Message
 
 
 def mark_read(session: Session, room_id: int, user_id: int, message_id: int) -> int | None:
     """Everything up to `message_id` is read; the member's last read message id after it."""
-    membership = _active_membership(session, room_id, user_id)
+    membership = get_own_membership(session, room_id, user_id)
     _require_message(session, room_id, message_id)
     if membership.last_read_message_id is None or message_id > membership.last_read_message_id:
         membership.last_read_message_id = message_id
@@ -32,7 +33,7 @@ def mark_unread(session: Session, room_id: int, user_id: int, message_id: int) -
     The mark lands on the newest visible (not deleted) message before `message_id`, or on
     nothing when there is none, so the room reads as unread from the chosen message.
     """
-    membership = _active_membership(session, room_id, user_id)
+    membership = get_own_membership(session, room_id, user_id)
     _require_message(session, room_id, message_id)
     membership.last_read_message_id = session.scalar(
         select(Message.id)
@@ -46,19 +47,6 @@ def mark_unread(session: Session, room_id: int, user_id: int, message_id: int) -
     )
     session.flush()
     return membership.last_read_message_id
-
-
-def _active_membership(session: Session, room_id: int, user_id: int) -> Membership:
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.room_id == room_id,
-            Membership.user_id == user_id,
-            Membership.left_at.is_(None),
-        )
-    )
-    if membership is None:
-        raise NotFound("No such room")
-    return membership
 
 
 def _require_message(session: Session, room_id: int, message_id: int) -> None:

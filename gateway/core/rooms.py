@@ -230,10 +230,19 @@ def leave_refusal(session: Session, membership: Membership) -> str | None:
 
 
 def get_own_membership(session: Session, room_id: int, user_id: int) -> Membership:
-    """The user's active membership, or NotFound: a non-member learns nothing of the room."""
-    membership = find_membership(session, room_id, user_id)
-    if membership is None or membership.left_at is not None:
-        raise NotFound(f"No room {room_id} that you are a member of.")
+    """The user's active membership (its room loaded), or NotFound: to a non-member the room
+    does not exist, whether it does or not."""
+    membership = session.scalar(
+        select(Membership)
+        .where(
+            Membership.room_id == room_id,
+            Membership.user_id == user_id,
+            Membership.left_at.is_(None),
+        )
+        .options(joinedload(Membership.room))
+    )
+    if membership is None:
+        raise NotFound("No such room")
     return membership
 
 

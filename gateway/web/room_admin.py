@@ -32,6 +32,7 @@ from gateway.core.rooms import (
     MANAGER_ROLES,
     DailyLimitReached,
     find_membership,
+    get_own_membership,
     invite_member,
     leave_refusal,
     leave_room,
@@ -471,10 +472,10 @@ def _inbox_account_kind(db: Session, user_id: int) -> AccountKind | None:
 
 
 def _membership_or_404(db: Session, room_id: int, user_id: int) -> Membership:
-    membership = find_membership(db, room_id, user_id)
-    if membership is None or membership.left_at is not None:
+    try:
+        return get_own_membership(db, room_id, user_id)
+    except NotFound:
         abort(404)
-    return membership
 
 
 def _back_to_room(room_id: int) -> Response:
