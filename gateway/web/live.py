@@ -40,6 +40,7 @@ from gateway.core.rooms import get_active_membership
 from gateway.core.web_sessions import touch_web_session
 from gateway.settings import Settings
 from gateway.store.database import Database
+from gateway.web.security import safe_next
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
 log = logging.getLogger(__name__)
@@ -125,13 +126,6 @@ def stream_capacity(settings: Settings) -> int:
     """Streams one process accepts: live_stream_limit, but never so many that page views
     find no Waitress thread free."""
     return max(1, min(settings.live_stream_limit, settings.web_threads - RESERVED_PAGE_THREADS))
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """A local path to go back to; anything else (another site, //host) becomes `default`."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return default
-    return target
 
 
 # --- What each stream has told its page --------------------------------------------------

@@ -1,4 +1,5 @@
-"""HTTP-level protection for every page: CSRF on forms, security headers, cookie flags.
+"""HTTP-level protection for every page: CSRF on forms, security headers, cookie flags, and
+where a `next` redirect may lead (`safe_next`: never off the site).
 
 Owns the Content-Security-Policy: scripts and styles come from our own /static files only
 (no inline script, so an injected <script> or on* attribute cannot run), nothing may frame
@@ -8,6 +9,7 @@ the site, and forms post only back to it.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -63,3 +65,20 @@ def protect(app: Flask, settings: Settings) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """`target` if it is a path on this site, else `default`: never a way off the site.
+
+    Refused: absolute URLs and schemes (`https:`, `javascript:`), protocol-relative `//host`,
+    and backslashes or control characters, which browsers turn into `/` or drop, so
+    `/\\host` and `/\\t/host` would also mean `//host`.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

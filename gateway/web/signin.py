@@ -10,7 +10,7 @@ relative path on this site. The rules themselves live in gateway.core.signin.
 from __future__ import annotations
 
 import math
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, g, redirect, render_template, request
 from werkzeug.wrappers import Response
@@ -27,6 +27,7 @@ from gateway.core.signin import (
 )
 from gateway.outbound.account_mail import queue_sign_in_email
 from gateway.store.models import User
+from gateway.web.security import safe_next
 from gateway.web.session_user import (
     sign_in_browser,
     sign_out_browser,
@@ -154,23 +155,6 @@ def never_cache(response: Response) -> Response:
     # of them belongs in a shared or back-button cache.
     response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def safe_next(target: str | None) -> str:
-    """`target` if it is a path on this site, else "/": never a way off the site.
-
-    Refused: absolute URLs and schemes (`https:`, `javascript:`), protocol-relative `//host`,
-    and backslashes or control characters, which browsers turn into `/` or drop, so
-    `/\\host` and `/\\t/host` would also mean `//host`.
-    """
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target
 
 
 def _start_session(user: User) -> None:
