@@ -57,7 +57,14 @@ _SPELLED_DOT = rf"(?:\s*{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}\s*|\s+dot\s+)"
 _SPELLED_EMAIL = re.compile(
     rf"{_LOCAL}\s+at\s+(?:{_LABEL}{_SPELLED_DOT}){{1,8}}{_TLD}", re.IGNORECASE
 )
-_EMAILS = (_PLAIN_EMAIL, _BRACKETED_EMAIL, _SPELLED_EMAIL)
+# Each pattern with a cheap test for the one token it cannot match without. Every emailed
+# reply is checked, and the obfuscated forms' leading local part would otherwise be tried at
+# every position of a text that holds no address at all.
+_EMAILS = (
+    (re.compile("@"), _PLAIN_EMAIL),
+    (re.compile(rf"{_OPEN}\s*(?:at|@)\s*{_CLOSE}|\s@\s", re.IGNORECASE), _BRACKETED_EMAIL),
+    (re.compile(rf"{_OPEN}\s*(?:dot|\.)\s*{_CLOSE}|\sdot\s", re.IGNORECASE), _SPELLED_EMAIL),
+)
 
 # A run of digit groups joined by single separators, optionally "+country" and "(area)".
 # Not after a word character, "#", a currency sign or "." (order numbers, prices, versions);
@@ -79,13 +86,18 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 MIN_PHONE_DIGITS = 10
 MIN_INTERNATIONAL_DIGITS = 8  # "+44 20 7946 0958" has 12, short national numbers 8 or 9
 MAX_PHONE_DIGITS = 15  # ITU-T E.164
+# What every phone candidate holds: MIN_INTERNATIONAL_DIGITS digits (the fewest a phone has)
+# with at most two of the candidate's joiners between neighbours, as in "(415) 555".
+_DIGIT_RUN = re.compile(rf"\d(?:[ .()+-]{{0,2}}\d){{{MIN_INTERNATIONAL_DIGITS - 1}}}")
 
 
 def find_contact_details(text: str) -> list[str]:
     """Every email address and phone number in `text`, as written, in order of appearance."""
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
-    for pattern in _EMAILS:
+    for gate, pattern in _EMAILS:
+        if gate.search(text) is None:
+            continue
         for match in pattern.finditer(text):
             if not _overlaps(match.span(), taken):
                 taken.append(match.span())
@@ -97,8 +109,8 @@ def find_contact_details(text: str) -> list[str]:
 
 
 def _phones(text: str) -> list[tuple[int, str]]:
-    if len(_DIGIT.findall(text)) < MIN_INTERNATIONAL_DIGITS:
-        return []  # the common case: most messages hold no long number at all
+    if _DIGIT_RUN.search(text) is None:
+        return []  # the common case: no run of digits long enough to dial
     # Digits in a link belong to the page it names (order ids, dates in paths), not a phone.
     without_urls = _URL.sub(lambda match: " " * len(match.group()), text)
     return [

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from gateway.core.contact_details import contact_details_refusal, find_contact_details
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
@@ -369,7 +369,10 @@ def _own_recent_message(
             Membership.user_id == user_id,
             Membership.left_at.is_(None),
         )
-        .options(selectinload(Message.room), selectinload(Message.attachments))
+        .options(
+            joinedload(Message.room),
+            selectinload(Message.attachments).options(defer(Attachment.data)),
+        )
     )
     if message is None:
         raise NotFound("No such message")
@@ -482,8 +485,7 @@ def message_excerpt(message: Message, length: int = EXCERPT_LENGTH) -> str:
 
 
 def _history_around(session: Session, room_id: int, around_id: int, limit: int) -> HistoryPage:
-    if session.scalar(_message_in_room(room_id, around_id)) is None:
-        raise NotFound("No such message")
+    require_room_message(session, room_id, around_id)
     before = limit // 2
     after = limit - before
     older = _keyset(session, room_id, Message.id < around_id, newest_first=True, limit=before)
@@ -493,8 +495,13 @@ def _history_around(session: Session, room_id: int, around_id: int, limit: int) 
     )
 
 
-def _message_in_room(room_id: int, message_id: int) -> Select[tuple[int]]:
-    return select(Message.id).where(Message.id == message_id, Message.room_id == room_id)
+def require_room_message(session: Session, room_id: int, message_id: int) -> None:
+    """NotFound unless message `message_id` is in room `room_id`."""
+    found = session.scalar(
+        select(Message.id).where(Message.id == message_id, Message.room_id == room_id)
+    )
+    if found is None:
+        raise NotFound("No such message")
 
 
 def _keyset(

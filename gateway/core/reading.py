@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.core.errors import NotFound
+from gateway.core.messages import require_room_message
 from gateway.core.rooms import get_own_membership
 from gateway.store.models import Message
 
@@ -20,7 +20,7 @@ from gateway.store.models import Message
 def mark_read(session: Session, room_id: int, user_id: int, message_id: int) -> int | None:
     """Everything up to `message_id` is read; the member's last read message id after it."""
     membership = get_own_membership(session, room_id, user_id)
-    _require_message(session, room_id, message_id)
+    require_room_message(session, room_id, message_id)
     if membership.last_read_message_id is None or message_id > membership.last_read_message_id:
         membership.last_read_message_id = message_id
         session.flush()
@@ -34,7 +34,7 @@ def mark_unread(session: Session, room_id: int, user_id: int, message_id: int) -
     nothing when there is none, so the room reads as unread from the chosen message.
     """
     membership = get_own_membership(session, room_id, user_id)
-    _require_message(session, room_id, message_id)
+    require_room_message(session, room_id, message_id)
     membership.last_read_message_id = session.scalar(
         select(Message.id)
         .where(
@@ -47,11 +47,3 @@ def mark_unread(session: Session, room_id: int, user_id: int, message_id: int) -
     )
     session.flush()
     return membership.last_read_message_id
-
-
-def _require_message(session: Session, room_id: int, message_id: int) -> None:
-    found = session.scalar(
-        select(Message.id).where(Message.id == message_id, Message.room_id == room_id)
-    )
-    if found is None:
-        raise NotFound("No such message")

@@ -89,7 +89,7 @@ def room_files(room_id: int) -> str:
                 "message_id": file.message_id,
                 "filename": file.filename,
                 "size_text": format_size(file.size),
-                "is_image": file.content_type in INLINE_IMAGE_SIGNATURES,
+                "is_image": base_content_type(file.content_type) in INLINE_IMAGE_SIGNATURES,
                 "uploader_name": file.uploader_name or "Someone",
                 "created_iso": file.created_at.isoformat(),
                 "created_date": file.created_at.date().isoformat(),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import and_, exists, select
@@ -24,6 +23,7 @@ from werkzeug.wrappers import Response
 from gateway.core.blocks import block_user, find_block, list_blocked, unblock_user
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from gateway.core.notepads import MAX_NOTEPAD_LENGTH, notepad_html, save_notepad
+from gateway.core.preferences import user_zone
 from gateway.core.presence import away_until, online_user_ids
 from gateway.core.reports import MAX_NOTE_LENGTH, REASON_LABELS, report_message
 from gateway.core.rooms import (
@@ -87,7 +87,7 @@ def sidebar_context(room_id: int, user_id: int) -> dict[str, object]:
         members = list_active_members(db, room_id)
         online = online_user_ids(db, [m.user_id for m in members], now=now)
         blocked = {user.id for user in list_blocked(db, user_id)}
-        zone = _zone(viewer.user.time_zone)
+        zone = user_zone(viewer.user)
         refusal = leave_refusal(db, viewer)
         can = {
             "invite": viewer.role in MANAGER_ROLES and room.kind != RoomKind.DIRECT,
@@ -155,17 +155,10 @@ def _away_label(until: datetime | None, now: datetime, zone: tzinfo) -> str:
     return f"Away until {local:%a} {local.day} {local:%b}{year}"
 
 
-def _local_time_label(moment: datetime, zone_name: str) -> str:
+def _local_time_label(moment: datetime, viewer: User) -> str:
     """ "23 Nov 2026, 22:30 NZDT": a time in the viewer's own zone."""
-    local = moment.astimezone(_zone(zone_name))
+    local = moment.astimezone(user_zone(viewer))
     return f"{local.day} {local:%b %Y, %H:%M %Z}"
-
-
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # --- membership and the member's own view ----------------------------------------------------
@@ -386,7 +379,7 @@ def _report_page(
             room=message.room,
             message=message,
             author_name=message.author.display_name if message.author else "System",
-            posted_at_label=_local_time_label(message.created_at, current_user().time_zone),
+            posted_at_label=_local_time_label(message.created_at, current_user()),
             own_message=message.author_id == viewer_id,
             reasons=[(reason.value, label) for reason, label in REASON_LABELS.items()],
             chosen=request.form.get("reason") or (earlier.reason.value if earlier else ""),

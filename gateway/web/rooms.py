@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
@@ -39,9 +38,15 @@ from gateway.core.messages import (
     message_excerpt,
     post_message,
 )
+from gateway.core.preferences import user_zone
 from gateway.core.reading import mark_read, mark_unread
 from gateway.store.models import Membership, Message, Origin, RoomKind, User
-from gateway.web.files import INLINE_IMAGE_SIGNATURES, clean_filename, guess_content_type
+from gateway.web.files import (
+    INLINE_IMAGE_SIGNATURES,
+    base_content_type,
+    clean_filename,
+    guess_content_type,
+)
 from gateway.web.room_admin import sidebar_context
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
@@ -108,13 +113,6 @@ class MessageView:
     highlighted: bool
 
 
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _clock_text(moment: datetime) -> str:
     return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
 
@@ -135,7 +133,7 @@ def _time_texts(created_at: datetime, zone: tzinfo, now: datetime) -> tuple[str,
 def _message_view(
     message: Message, viewer: User, now: datetime, *, last_read: int | None, highlight: int | None
 ) -> MessageView:
-    zone = _zone(viewer.time_zone)
+    zone = user_zone(viewer)
     short, full = _time_texts(message.created_at, zone, now)
     editable = is_editable(message, viewer.id, now)
     parent = message.parent
@@ -166,7 +164,7 @@ def _message_view(
                 file.id,
                 file.filename,
                 format_size(file.size),
-                file.content_type.split(";")[0].strip().lower() in INLINE_IMAGE_SIGNATURES,
+                base_content_type(file.content_type) in INLINE_IMAGE_SIGNATURES,
             )
             for file in message.attachments
         ],
@@ -505,12 +503,10 @@ def files_too_large(error: Exception) -> ViewResult:
     refusal = InvalidInput(
         f"The files of one message can total at most {format_size(settings.attachment_max_bytes)}."
     )
-    if _wants_json():
+    room_id = (request.view_args or {}).get("room_id")
+    if _wants_json() or room_id is None:
         return jsonify(error=str(refusal)), 413
     flash(str(refusal), "error")
-    room_id = (request.view_args or {}).get("room_id")
-    if room_id is None:
-        return jsonify(error=str(refusal)), 413
     return redirect(url_for("rooms.room_page", room_id=room_id), 303)
 
 
