@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import reduce
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, select, table
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidInput
+from gateway.core.preferences import user_zone
 from gateway.store.models import Membership, Message, Room, User
 
 MAX_QUERY_LENGTH = 500
@@ -337,20 +338,12 @@ def _date_clauses(
 ) -> Select[tuple]:
     if query.before is None and query.after is None:
         return statement
-    zone = _user_zone(session, user_id)
+    zone = user_zone(session.get_one(User, user_id))
     if query.before is not None:
         statement = statement.where(Message.created_at < _start_of_day(query.before, zone))
     if query.after is not None:
         statement = statement.where(Message.created_at >= _start_of_day(query.after, zone))
     return statement
-
-
-def _user_zone(session: Session, user_id: int) -> ZoneInfo:
-    name = session.scalar(select(User.time_zone).where(User.id == user_id)) or "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _start_of_day(day: date, zone: ZoneInfo) -> datetime:

@@ -273,8 +273,7 @@ def prune_sign_in_tokens(session: Session, now: datetime) -> int:
 def set_password(session: Session, user_id: int, password: str) -> None:
     """Give the user a new password (InvalidInput when too short or absurdly long).
 
-    Web sessions are left alone: the caller decides whether to end the others
-    (gateway.core.web_sessions.end_all_web_sessions).
+    Web sessions are left alone: the caller decides whether to end the others.
     """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")

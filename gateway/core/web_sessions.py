@@ -91,8 +91,3 @@ def switch_account(session: Session, session_id: int, account_id: int) -> None:
 def end_web_session(session: Session, token: str) -> None:
     """Sign the browser out: its token stops working at once, everywhere."""
     session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
-
-
-def end_all_web_sessions(session: Session, user_id: int) -> None:
-    """Sign the user out everywhere (after a password change, for instance)."""
-    session.execute(delete(WebSession).where(WebSession.user_id == user_id))

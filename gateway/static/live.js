@@ -69,6 +69,9 @@
     if (list.dataset.hasNewer === "true") {
       return; // an older stretch of history is shown: its end is not the room's end
     }
+    if (document.getElementById(`m-${announcedId}`)) {
+      return; // already shown (the sender's own page appends it when the post answers)
+    }
     // Ask from just below the announced id too: on PostgreSQL an id can commit late.
     let after = Math.max(0, Math.min(newestId(), announcedId - 1));
     const stick = nearBottom();

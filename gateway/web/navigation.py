@@ -16,9 +16,17 @@ from gateway.web.session_user import utc_now, web_context
 
 
 def navigation_context() -> dict[str, Any]:
-    """Template globals for the header (unread counts per tab, account switcher)."""
+    """Template globals for the header (unread counts per tab, account switcher), counted
+    once per request: a request may render many templates (each message fragment is one)."""
     if not has_request_context() or g.get("user") is None or g.get("signed_in") is None:
         return {}
+    if "navigation" not in g:
+        g.navigation = _count_for_header()
+    navigation: dict[str, Any] = g.navigation
+    return navigation
+
+
+def _count_for_header() -> dict[str, Any]:
     user = g.user
     account_id = g.signed_in.account_id
     if account_id is None:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, render_template, request
 
 from gateway.core.errors import InvalidInput
+from gateway.core.preferences import user_zone
 from gateway.core.search import SearchResults, parse_query, search_messages
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
@@ -50,7 +51,7 @@ def _page(box: str, page: int, found: SearchResults | None, *, error: str | None
         page=page,
         found=found,
         error=error,
-        zone=_user_zone(),
+        zone=user_zone(current_user()),
         max_page=MAX_PAGE,
     )
 

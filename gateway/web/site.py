@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
@@ -15,15 +15,10 @@ from gateway.core.errors import NotFound
 from gateway.core.rooms import get_room, mute_room_email
 from gateway.core.unsubscribe import verify_unsubscribe_token
 from gateway.store.models import Membership
-from gateway.web.context import WebContext
 from gateway.web.security import csrf
+from gateway.web.session_user import web_context
 
 site = Blueprint("site", __name__)
-
-
-def _context() -> WebContext:
-    context: WebContext = current_app.extensions["gateway"]
-    return context
 
 
 @site.get("/")
@@ -37,7 +32,7 @@ def landing() -> str | Response:
 @site.get("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
     try:
-        with _context().database.read_session() as session:
+        with web_context().database.read_session() as session:
             session.execute(text("SELECT 1"))
     except Exception as error:  # any database failure is "unhealthy", with its type
         return {"status": "unavailable", "database": type(error).__name__}, 503
@@ -47,10 +42,10 @@ def healthz() -> tuple[dict[str, str], int]:
 @site.get("/u/<token>")
 def unsubscribe_page(token: str) -> tuple[str, int]:
     """Only shows a button: link scanners follow GETs, so GET never changes anything."""
-    membership_id = verify_unsubscribe_token(token, _context().keys)
+    membership_id = verify_unsubscribe_token(token, web_context().keys)
     if membership_id is None:
         return render_template("unsubscribe.html", invalid=True), 404
-    with _context().database.read_session() as session:
+    with web_context().database.read_session() as session:
         membership = session.get(Membership, membership_id)
         if membership is None:
             return render_template("unsubscribe.html", invalid=True), 404
@@ -62,11 +57,11 @@ def unsubscribe_page(token: str) -> tuple[str, int]:
 def unsubscribe(token: str) -> tuple[str, int]:
     """RFC 8058 one-click: no cookie, no CSRF token, no login; 200 without redirect;
     idempotent. (The token in the URL is the proof: CSRF protection is exempted below.)"""
-    membership_id = verify_unsubscribe_token(token, _context().keys)
+    membership_id = verify_unsubscribe_token(token, web_context().keys)
     if membership_id is None:
         return render_template("unsubscribe.html", invalid=True), 404
     try:
-        with _context().database.transaction() as session:
+        with web_context().database.transaction() as session:
             membership = mute_room_email(session, membership_id)
             title = get_room(session, membership.room_id).title
     except NotFound:
