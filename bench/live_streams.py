@@ -33,18 +33,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from measure import free_port, percentile
+
 SECRET_KEY = "bench-secret-key-0123456789abcdefghijklmnopqrstuv"
 STREAM_OPEN_TIMEOUT = 60.0
 DELIVERY_TIMEOUT = 30.0
 PROBES = 30
 MAX_PROBE_FAILURES = 3
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def proc_status(pid: int) -> tuple[int, int]:
@@ -274,7 +269,7 @@ def main() -> None:
     args.web_threads = args.web_threads or args.streams + 16
 
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as data_dir:
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "GATEWAY_DATA_DIR": data_dir,
@@ -294,14 +289,6 @@ def main() -> None:
             fixture.database.dispose()
         log = (Path(data_dir) / "web.log").read_text(errors="replace")
         print(f"server_tracebacks: {log.count('Traceback')}")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from measure import free_port, percentile
+
 SINK_READY = "sink ready"
 MESSAGE_NUMBERS = itertools.count()  # every message of a run has its own Message-ID
 REPLY_BODY = (
@@ -55,7 +57,7 @@ class RunResult:
     def line(self, name: str) -> str:
         ordered = sorted(self.latencies)
         p50 = statistics.median(ordered) * 1000 if ordered else 0.0
-        p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000 if ordered else 0.0
+        p99 = percentile(ordered, 0.99) * 1000 if ordered else 0.0
         rate = self.sent / self.seconds if self.seconds else 0.0
         return (
             f"{name:<8} msgs_per_s={rate:.1f} p50_ms={p50:.2f} p99_ms={p99:.2f} "
@@ -174,14 +176,6 @@ def run_sink(port: int) -> None:
             await server.serve_forever()
 
     asyncio.run(serve())
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(command: list[str], ready: str, env: dict[str, str]) -> subprocess.Popen[str]:

@@ -45,6 +45,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from measure import free_port, percentile
+
 SECRET_KEY = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 READY = "web listening on"
 END = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -100,10 +102,7 @@ class PageResult:
     seconds: float = 0.0
 
     def percentile_ms(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return 0.0
-        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
+        return percentile(self.latencies, fraction) * 1000 if self.latencies else 0.0
 
     @property
     def rate(self) -> float:
@@ -276,14 +275,6 @@ def seed(url: str, args: argparse.Namespace) -> Seeded:
 
 
 # --- the server and the clients ---------------------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_web(seeded: Seeded, data_dir: Path, port: int) -> subprocess.Popen[str]:
