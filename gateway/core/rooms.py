@@ -10,7 +10,7 @@ Must not import any adapter library.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -216,11 +216,16 @@ def leave_room(session: Session, room_id: int, user_id: int, *, now: datetime) -
     return remove_member(session, membership.room, membership.user, now=now)
 
 
-def leave_refusal(session: Session, membership: Membership) -> str | None:
-    """Why this member may not leave now, or None when they may."""
+def leave_refusal(
+    session: Session, membership: Membership, members: Sequence[Membership] | None = None
+) -> str | None:
+    """Why this member may not leave now, or None when they may (`members`: the room's active
+    memberships, when the caller has them already)."""
     if membership.role != Role.OWNER or membership.room.kind != RoomKind.GROUP:
         return None
-    others = [m for m in list_active_members(session, membership.room_id) if m.id != membership.id]
+    if members is None:
+        members = list_active_members(session, membership.room_id)
+    others = [m for m in members if m.id != membership.id]
     if others and not any(m.role in MANAGER_ROLES for m in others):
         return (
             "You own this room: make another member an admin before you leave, "

@@ -21,6 +21,7 @@ from gateway.web.inbox import inbox
 from gateway.web.live import live
 from gateway.web.navigation import navigation_context
 from gateway.web.preferences import preferences
+from gateway.web.request_db import end_request_reads
 from gateway.web.room_admin import room_admin
 from gateway.web.rooms import rooms
 from gateway.web.search import search
@@ -56,6 +57,7 @@ def create_app(
     )
     protect(app, settings)
     app.before_request(load_signed_in_user)
+    app.teardown_request(end_request_reads)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 

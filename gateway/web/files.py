@@ -28,7 +28,8 @@ from gateway.core.messages import (
     list_room_files,
     list_room_links,
 )
-from gateway.web.session_user import current_user, login_required, web_context
+from gateway.web.request_db import reading
+from gateway.web.session_user import current_user, login_required
 
 files = Blueprint("files", __name__)
 
@@ -69,7 +70,7 @@ def room_files(room_id: int) -> str:
     """The Files & links panel: every file and web link of the room, searchable."""
     user = current_user()
     query = request.args.get("q", "")[:200]
-    with web_context().database.read_session() as db:
+    with reading() as db:
         try:
             room = get_member_room(db, room_id, user.id)
             found_files = list_room_files(db, room_id, user.id, query=query)
@@ -105,7 +106,7 @@ def room_files(room_id: int) -> str:
 def download(attachment_id: int) -> Response:
     """The file's bytes, as an attachment (or an inline preview of a real image)."""
     user = current_user()
-    with web_context().database.read_session() as db:
+    with reading() as db:
         try:
             attachment = get_attachment_for_member(db, attachment_id, user.id)
         except NotFound:

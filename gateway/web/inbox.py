@@ -25,7 +25,8 @@ from gateway.core.inbox import (
 from gateway.core.preferences import user_zone
 from gateway.core.web_sessions import switch_account
 from gateway.store.models import AlertCategory
-from gateway.web.session_user import current_user, login_required, utc_now, web_context
+from gateway.web.request_db import reading, writing
+from gateway.web.session_user import current_user, login_required, utc_now
 
 inbox = Blueprint("inbox", __name__)
 
@@ -71,7 +72,7 @@ def rooms() -> str:
     view = view if view in VIEWS else "recent"
     user, account_id, now = current_user(), shown_account_id(), utc_now()
     recent, sections = [], []
-    with web_context().database.read_session() as session:
+    with reading() as session:
         if account_id is not None and view == "recent":
             recent = list_recent_rooms(session, user.id, account_id, now=now)
         elif account_id is not None:
@@ -90,7 +91,7 @@ def rooms() -> str:
 @login_required
 def all_rooms() -> str:
     user, account_id, now = current_user(), shown_account_id(), utc_now()
-    with web_context().database.read_session() as session:
+    with reading() as session:
         page = list_all_rooms_and_people(
             session, user.id, account_id or 0, page=_page(), per_page=ROOMS_PER_PAGE
         )
@@ -101,7 +102,7 @@ def all_rooms() -> str:
 
 def _alerts_tab(category: AlertCategory) -> str:
     user, now, page = current_user(), utc_now(), _page()
-    with web_context().database.read_session() as session:
+    with reading() as session:
         alerts = list_alerts(
             session,
             user.id,
@@ -142,7 +143,7 @@ def alert_page(alert_id: int) -> str | Response | tuple[str, int]:
     """Open an alert: it is marked read, then its link is followed (or it is shown)."""
     now = utc_now()
     try:
-        with web_context().database.transaction() as session:
+        with writing() as session:
             alert = open_alert(session, current_user().id, alert_id, now=now)
     except NotFound as error:
         return render_template("inbox/alert.html", alert=None, error=str(error)), 404
@@ -164,7 +165,7 @@ def read_all_alerts() -> Response:
         category = AlertCategory(request.form.get("category", AlertCategory.ALERT.value))
     except ValueError:
         abort(400, description="category must be alert or update")
-    with web_context().database.transaction() as session:
+    with writing() as session:
         mark_all_alerts_read(session, current_user().id, now=utc_now(), category=category)
     return redirect(url_for(TAB_ENDPOINTS[category]))
 
@@ -173,7 +174,7 @@ def read_all_alerts() -> Response:
 @login_required
 def tickets() -> str:
     user, now = current_user(), utc_now()
-    with web_context().database.read_session() as session:
+    with reading() as session:
         rows = list_ticket_rooms(session, user.id, now=now)
     return render_template(
         "inbox/tickets.html", active_tab="tickets", rows=rows, when=_time_label(now)
@@ -187,6 +188,6 @@ def switch_account_view() -> Response:
     account_id = request.form.get("account_id", type=int)
     if account_id not in {account.id for account in current_user().accounts}:
         abort(404, description="no such account")
-    with web_context().database.transaction() as session:
+    with writing() as session:
         switch_account(session, g.signed_in.session_id, account_id)
     return redirect(url_for("inbox.rooms"))

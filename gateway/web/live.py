@@ -40,6 +40,7 @@ from gateway.core.rooms import get_active_membership
 from gateway.core.web_sessions import touch_web_session
 from gateway.settings import Settings
 from gateway.store.database import Database
+from gateway.web.request_db import reading, writing
 from gateway.web.security import safe_next
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
@@ -437,9 +438,8 @@ def room_stream(room_id: int) -> Response:
     signed_in = g.get("signed_in")
     if signed_in is None:
         return Response("sign in to follow this room\n", 401, mimetype="text/plain")
-    context = web_context()
     now = utc_now()
-    with context.database.read_session() as db:
+    with reading() as db:
         try:
             get_active_membership(db, room_id, signed_in.user_id)
         except NotAllowed:
@@ -455,9 +455,9 @@ def room_stream(room_id: int) -> Response:
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     try:
-        with context.database.transaction() as db:
+        with writing() as db:
             touch_web_session(db, signed_in.session_id, now=now, viewing_room_id=room_id)
-        with context.database.read_session() as db:
+        with reading() as db:
             missed = list_changes_since(db, start, room_ids=[room_id], limit=CATCH_UP_LIMIT)
             members = list_member_presence(db, [room_id], now=now).get(room_id, [])
         hub.note_presence(room_id, members)
@@ -530,7 +530,7 @@ def set_status() -> Response:
     """The header's Online / Invisible toggle."""
     back = safe_next(request.form.get("next"), url_for("site.landing"))
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             chosen = set_presence(db, current_user().id, request.form.get("presence", ""))
     except InvalidInput as error:
         flash(str(error), "error")

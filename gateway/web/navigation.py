@@ -12,7 +12,8 @@ from typing import Any
 from flask import g, has_request_context
 
 from gateway.core.inbox import account_unread_counts, tab_unread_counts
-from gateway.web.session_user import utc_now, web_context
+from gateway.web.request_db import reading
+from gateway.web.session_user import utc_now
 
 
 def navigation_context() -> dict[str, Any]:
@@ -31,7 +32,7 @@ def _count_for_header() -> dict[str, Any]:
     account_id = g.signed_in.account_id
     if account_id is None:
         account_id = min((account.id for account in user.accounts), default=None)
-    with web_context().database.read_session() as session:
+    with reading() as session:
         unread = tab_unread_counts(session, user.id, account_id, now=utc_now())
         pending = account_unread_counts(session, user.id) if len(user.accounts) > 1 else {}
     accounts = [

@@ -29,7 +29,8 @@ from gateway.core.preferences import (
 )
 from gateway.core.presence import set_presence
 from gateway.store.models import NotifyCategory, NotifyChannel, NotifyFrequency, User
-from gateway.web.session_user import current_user, login_required, utc_now, web_context
+from gateway.web.request_db import reading, writing
+from gateway.web.session_user import current_user, login_required, utc_now
 
 preferences = Blueprint("preferences", __name__)
 
@@ -70,7 +71,7 @@ def time_zone_names() -> list[str]:
 
 def _stored_form(user: User) -> dict[str, Any]:
     """The form fields as the database has them now."""
-    with web_context().database.read_session() as session:
+    with reading() as session:
         stored = session.get(User, user.id)
         assert stored is not None
         chosen = get_preferences(session, user.id)
@@ -139,7 +140,7 @@ def save_notifications() -> Response | tuple[str, int]:
         submitted[f"{prefix}-frequency"] = request.form.get(f"{prefix}-frequency", "")
         submitted[f"{prefix}-email_even_if_read"] = f"{prefix}-email_even_if_read" in request.form
     try:
-        with web_context().database.transaction() as session:
+        with writing() as session:
             _save_each_category(session, current_user().id, submitted)
     except _Refused as refused:
         return _render(errors=refused.errors, submitted=submitted), 400
@@ -178,7 +179,7 @@ def save_out_of_office() -> Response | tuple[str, int]:
     try:
         starts = _parse_local(submitted["ooo_starts"], "ooo_starts")
         ends = _parse_local(submitted["ooo_ends"], "ooo_ends")
-        with web_context().database.transaction() as session:
+        with writing() as session:
             set_out_of_office(
                 session,
                 current_user().id,
@@ -211,7 +212,7 @@ def _parse_local(value: str, field: str) -> datetime | None:
 def save_status() -> Response | tuple[str, int]:
     submitted = {"presence": request.form.get("presence", "")}
     try:
-        with web_context().database.transaction() as session:
+        with writing() as session:
             set_presence(session, current_user().id, submitted["presence"])
     except DomainError as error:
         return _refused(error, "presence", submitted)
@@ -225,7 +226,7 @@ def save_enter_key() -> Response | tuple[str, int]:
     if submitted["enter_sends"] not in ("yes", "no"):
         error = InvalidSetting("enter_sends", "choose what the Enter key does")
         return _refused(error, "enter_sends", submitted)
-    with web_context().database.transaction() as session:
+    with writing() as session:
         set_enter_sends(session, current_user().id, submitted["enter_sends"] == "yes")
     return _saved("enter-key", "Enter key setting saved.")
 
@@ -235,7 +236,7 @@ def save_enter_key() -> Response | tuple[str, int]:
 def save_time_zone() -> Response | tuple[str, int]:
     submitted = {"time_zone": request.form.get("time_zone", "")}
     try:
-        with web_context().database.transaction() as session:
+        with writing() as session:
             set_time_zone(session, current_user().id, submitted["time_zone"])
     except DomainError as error:
         return _refused(error, "time_zone", submitted)

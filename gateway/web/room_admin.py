@@ -12,7 +12,7 @@ nothing. Domain rules live in gateway.core (rooms, blocks, reports, notepads).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -36,7 +36,6 @@ from gateway.core.rooms import (
     invite_member,
     leave_refusal,
     leave_room,
-    list_active_members,
     set_archived,
     set_favorite,
     set_hidden,
@@ -55,6 +54,7 @@ from gateway.store.models import (
     RoomKind,
     User,
 )
+from gateway.web.request_db import reading, writing
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
 room_admin = Blueprint("room_admin", __name__)
@@ -75,45 +75,45 @@ _NEW_ROOM_STATUS: tuple[tuple[type[DomainError], int], ...] = (
 # --- the side panel ------------------------------------------------------------------------
 
 
-def sidebar_context(room_id: int, user_id: int) -> dict[str, object]:
+def sidebar_context(
+    db: Session, viewer: Membership, members: Sequence[Membership], now: datetime
+) -> dict[str, object]:
     """What the room page's side panel (templates/web/room/_sidebar.html) needs, as `sidebar`.
 
-    404 when `user_id` is not an active member of the room.
+    `viewer` is the viewer's active membership (gateway.core.rooms.get_own_membership) and
+    `members` the room's active memberships with their users (list_active_members), which
+    the page has loaded already for its header.
     """
-    now = utc_now()
-    with web_context().database.read_session() as db:
-        viewer = _membership_or_404(db, room_id, user_id)
-        room = viewer.room
-        members = list_active_members(db, room_id)
-        online = online_user_ids(db, [m.user_id for m in members], now=now)
-        blocked = {user.id for user in list_blocked(db, user_id)}
-        zone = user_zone(viewer.user)
-        refusal = leave_refusal(db, viewer)
-        can = {
-            "invite": viewer.role in MANAGER_ROLES and room.kind != RoomKind.DIRECT,
-            "invite_admins": viewer.role == Role.OWNER,
-            "change_roles": viewer.role == Role.OWNER and room.kind != RoomKind.DIRECT,
-            "favorite": True,
-            "hide": room.kind in HIDEABLE_KINDS,
-            "archive": room.kind in ARCHIVABLE_KINDS,
-            "leave": refusal is None,
-        }
-        rows = [_member_row(m, viewer, can, online, blocked, now, zone) for m in members]
-        sidebar = {
-            "room": {"id": room.id, "title": room.title, "kind": room.kind.value},
-            "viewer_id": user_id,
-            "viewer_role": viewer.role.value,
-            "members": rows,
-            "favorite": viewer.favorite,
-            "hidden": viewer.hidden,
-            "archived": viewer.archived,
-            "notepad_text": viewer.notepad or "",
-            "notepad_html": notepad_html(viewer.notepad),
-            "notepad_max": MAX_NOTEPAD_LENGTH,
-            "can": can,
-            "leave_refusal": refusal,
-            "role_choices": [role.value for role in ROLE_CHOICES],
-        }
+    room, user_id = viewer.room, viewer.user_id
+    online = online_user_ids(db, [m.user_id for m in members], now=now)
+    blocked = {user.id for user in list_blocked(db, user_id)}
+    zone = user_zone(viewer.user)
+    refusal = leave_refusal(db, viewer, members)
+    can = {
+        "invite": viewer.role in MANAGER_ROLES and room.kind != RoomKind.DIRECT,
+        "invite_admins": viewer.role == Role.OWNER,
+        "change_roles": viewer.role == Role.OWNER and room.kind != RoomKind.DIRECT,
+        "favorite": True,
+        "hide": room.kind in HIDEABLE_KINDS,
+        "archive": room.kind in ARCHIVABLE_KINDS,
+        "leave": refusal is None,
+    }
+    rows = [_member_row(m, viewer, can, online, blocked, now, zone) for m in members]
+    sidebar = {
+        "room": {"id": room.id, "title": room.title, "kind": room.kind.value},
+        "viewer_id": user_id,
+        "viewer_role": viewer.role.value,
+        "members": rows,
+        "favorite": viewer.favorite,
+        "hidden": viewer.hidden,
+        "archived": viewer.archived,
+        "notepad_text": viewer.notepad or "",
+        "notepad_html": notepad_html(viewer.notepad),
+        "notepad_max": MAX_NOTEPAD_LENGTH,
+        "can": can,
+        "leave_refusal": refusal,
+        "role_choices": [role.value for role in ROLE_CHOICES],
+    }
     return {"sidebar": sidebar}
 
 
@@ -193,7 +193,7 @@ def change_role(room_id: int, user_id: int) -> Response:
 def leave(room_id: int) -> Response:
     user = current_user()
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             _membership_or_404(db, room_id, user.id)
             title = leave_room(db, room_id, user.id, now=utc_now()).room.title
     except DomainError as error:
@@ -255,7 +255,7 @@ def _member_action(room_id: int, action: Callable[[Session, User], str]) -> Resp
     """Run one change as a member of the room (404 otherwise); flash the outcome."""
     user = current_user()
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             _membership_or_404(db, room_id, user.id)
             done = action(db, user)
     except DomainError as error:
@@ -286,7 +286,7 @@ def _role(value: str) -> Role:
 def block(user_id: int) -> Response:
     viewer = current_user()
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             if not _share_a_room(db, viewer.id, user_id):
                 abort(404)
             block_user(db, viewer.id, user_id, now=utc_now())
@@ -306,7 +306,7 @@ def block(user_id: int) -> Response:
 @login_required
 def unblock(user_id: int) -> Response:
     viewer = current_user()
-    with web_context().database.transaction() as db:
+    with writing() as db:
         blocked = find_block(db, viewer.id, user_id) is not None
         if not blocked and not _share_a_room(db, viewer.id, user_id):
             abort(404)
@@ -337,7 +337,7 @@ def _back_to_origin() -> Response:
     """Back to the room the form was in (when the viewer is in it), else the rooms list."""
     room_id = request.form.get("room_id", "")
     if room_id.isdigit():
-        with web_context().database.read_session() as db:
+        with reading() as db:
             membership = find_membership(db, int(room_id), current_user().id)
             if membership is not None and membership.left_at is None:
                 return _back_to_room(int(room_id))
@@ -355,7 +355,7 @@ def report(room_id: int, message_id: int) -> Response | tuple[str, int]:
         return _report_page(room_id, message_id, error=None, status=200)
     reason, note = request.form.get("reason", ""), request.form.get("note", "")
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             _message_or_404(db, room_id, message_id, viewer.id)
             report_message(db, message_id, viewer.id, reason, note, now=utc_now())
     except DomainError as error:
@@ -369,7 +369,7 @@ def _report_page(
     room_id: int, message_id: int, *, error: str | None, status: int
 ) -> tuple[str, int]:
     viewer_id = current_user().id
-    with web_context().database.read_session() as db:
+    with reading() as db:
         message = _message_or_404(db, room_id, message_id, viewer_id)
         earlier = db.scalar(
             select(Report).where(Report.reporter_id == viewer_id, Report.message_id == message_id)
@@ -415,7 +415,7 @@ def new_room_page() -> str:
 def new_room() -> Response | tuple[str, int]:
     kind = request.form.get("kind", "")
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             room = _start(db, kind)
             room_id, title = room.id, room.title
     except DomainError as error:

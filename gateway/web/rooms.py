@@ -34,12 +34,13 @@ from gateway.core.messages import (
     get_member_room,
     get_room_message,
     is_editable,
-    list_history,
     message_excerpt,
     post_message,
+    read_history,
 )
 from gateway.core.preferences import user_zone
 from gateway.core.reading import mark_read, mark_unread
+from gateway.core.rooms import get_own_membership, list_active_members
 from gateway.store.models import Membership, Message, Origin, RoomKind, User
 from gateway.web.files import (
     INLINE_IMAGE_SIGNATURES,
@@ -47,6 +48,7 @@ from gateway.web.files import (
     clean_filename,
     guess_content_type,
 )
+from gateway.web.request_db import reading, writing
 from gateway.web.room_admin import sidebar_context
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
@@ -203,31 +205,36 @@ def _page(
     status: int = 200,
 ) -> ViewResult:
     user, now = current_user(), utc_now()
-    with web_context().database.read_session() as db:
+    with reading() as db:
         try:
-            room = get_member_room(db, room_id, user.id)
+            membership = get_own_membership(db, room_id, user.id)
         except NotFound:
             abort(404)
-        last_read = _last_read(db, room_id, user.id)
-        page = _history(db, room_id, user.id, around_id=around_id, before_id=before_id)
+        room, last_read = membership.room, membership.last_read_message_id
+        page = _history(db, membership, around_id=around_id, before_id=before_id)
         views = [
             _message_view(m, user, now, last_read=last_read, highlight=around_id)
             for m in page.messages
         ]
         reply_parent = _reply_parent(db, room_id, user, now, reply_to)
-        participants = _participants(db, room_id)
+        members = list_active_members(db, room_id)
         previous_room, next_room = _neighbour_rooms(db, user.id, room_id)
-        title, kind = room.title, room.kind
+        sidebar = sidebar_context(db, membership, members, now)
     if views and (last_read is None or views[-1].id > last_read):
         # Opening the room reads what it shows (a write only when the mark moves).
-        with web_context().database.transaction() as db:
+        with writing() as db:
             mark_read(db, room_id, user.id, views[-1].id)
     settings = web_context().settings
     body = render_template(
         "room/page.html",
         active_tab="rooms",
-        room={"id": room_id, "title": title, "kind": kind.value, "kind_label": KIND_LABELS[kind]},
-        participants=participants,
+        room={
+            "id": room_id,
+            "title": room.title,
+            "kind": room.kind.value,
+            "kind_label": KIND_LABELS[room.kind],
+        },
+        participants=[member.user.display_name for member in members],
         messages=views,
         has_older=page.has_older,
         has_newer=page.has_newer,
@@ -241,21 +248,21 @@ def _page(
         max_bytes=settings.attachment_max_bytes,
         max_size_text=format_size(settings.attachment_max_bytes),
         edit_minutes=int(EDIT_WINDOW.total_seconds() // 60),
-        **sidebar_context(room_id, user.id),
+        **sidebar,
     )
     return body, status
 
 
 def _history(
-    db: Session, room_id: int, user_id: int, *, around_id: int | None, before_id: int | None
+    db: Session, membership: Membership, *, around_id: int | None, before_id: int | None
 ) -> HistoryPage:
     try:
-        return list_history(
-            db, room_id, user_id, around_id=around_id, before_id=before_id, limit=HISTORY_PAGE_SIZE
+        return read_history(
+            db, membership, around_id=around_id, before_id=before_id, limit=HISTORY_PAGE_SIZE
         )
     except NotFound:
         # A search result whose message is gone: the newest messages instead.
-        return list_history(db, room_id, user_id, limit=HISTORY_PAGE_SIZE)
+        return read_history(db, membership, limit=HISTORY_PAGE_SIZE)
 
 
 def _last_read(db: Session, room_id: int, user_id: int) -> int | None:
@@ -276,17 +283,6 @@ def _reply_parent(
     except NotFound:
         return None
     return _message_view(parent, user, now, last_read=None, highlight=None)
-
-
-def _participants(db: Session, room_id: int) -> list[str]:
-    return list(
-        db.scalars(
-            select(User.display_name)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.room_id == room_id, Membership.left_at.is_(None))
-            .order_by(Membership.id)
-        )
-    )
 
 
 def _neighbour_rooms(db: Session, user_id: int, room_id: int) -> tuple[int | None, int | None]:
@@ -328,19 +324,15 @@ def history_json(room_id: int) -> ViewResult:
     user, now = current_user(), utc_now()
     after_id = request.args.get("after", type=int)
     before_id = request.args.get("before", type=int)
-    with web_context().database.read_session() as db:
+    with reading() as db:
         try:
-            page = list_history(
-                db,
-                room_id,
-                user.id,
-                after_id=after_id,
-                before_id=before_id,
-                limit=HISTORY_PAGE_SIZE,
-            )
+            membership = get_own_membership(db, room_id, user.id)
         except NotFound as error:
             return _json_error(error)
-        last_read = _last_read(db, room_id, user.id)
+        page = read_history(
+            db, membership, after_id=after_id, before_id=before_id, limit=HISTORY_PAGE_SIZE
+        )
+        last_read = membership.last_read_message_id
         views = [
             _message_view(m, user, now, last_read=last_read, highlight=None) for m in page.messages
         ]
@@ -356,7 +348,7 @@ def history_json(room_id: int) -> ViewResult:
 def message_json(room_id: int, message_id: int) -> ViewResult:
     """One message's current html (after an edit or delete seen live)."""
     user = current_user()
-    with web_context().database.read_session() as db:
+    with reading() as db:
         try:
             view = _one_message(db, room_id, message_id, user)
         except NotFound as error:
@@ -388,7 +380,7 @@ def post_room_message(room_id: int) -> ViewResult:
             len(uploads), 0, max_files=settings.attachment_max_files, max_bytes=None
         )
         new_files = [_new_file(upload) for upload in uploads]
-        with web_context().database.transaction() as db:
+        with writing() as db:
             get_member_room(db, room_id, user.id)
             posted = post_message(
                 db,
@@ -409,7 +401,7 @@ def post_room_message(room_id: int) -> ViewResult:
         flash(str(error), "error")
         return _page(room_id, reply_to=parent_id, draft=body, status=_status_for(error))
     if _wants_json():
-        with web_context().database.read_session() as db:
+        with reading() as db:
             view = _one_message(db, room_id, posted.id, user)
         return jsonify(ok=True, id=posted.id, html=_render_message(view))
     return redirect(url_for("rooms.room_page", room_id=room_id, _anchor=f"m-{posted.id}"), 303)
@@ -430,7 +422,7 @@ def _new_file(upload: FileStorage) -> NewFile:
 def edit_room_message(room_id: int, message_id: int) -> ViewResult:
     user = current_user()
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             get_room_message(db, room_id, message_id, user.id)
             edit_message(db, message_id, user.id, _form_text("body"), now=utc_now())
     except DomainError as error:
@@ -443,7 +435,7 @@ def edit_room_message(room_id: int, message_id: int) -> ViewResult:
 def delete_room_message(room_id: int, message_id: int) -> ViewResult:
     user = current_user()
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             get_room_message(db, room_id, message_id, user.id)
             delete_message(db, message_id, user.id, now=utc_now())
     except DomainError as error:
@@ -453,7 +445,7 @@ def delete_room_message(room_id: int, message_id: int) -> ViewResult:
 
 def _changed(room_id: int, message_id: int, done: str) -> ViewResult:
     if _wants_json():
-        with web_context().database.read_session() as db:
+        with reading() as db:
             view = _one_message(db, room_id, message_id, current_user())
         return jsonify(ok=True, id=view.id, html=_render_message(view))
     flash(done, "success")
@@ -471,7 +463,7 @@ def read_room(room_id: int) -> ViewResult:
     try:
         if message_id is None:
             raise InvalidInput("say which message was read (message_id)")
-        with web_context().database.transaction() as db:
+        with writing() as db:
             last_read = mark_read(db, room_id, current_user().id, message_id)
     except DomainError as error:
         return _refusal(error, room_id)
@@ -485,7 +477,7 @@ def read_room(room_id: int) -> ViewResult:
 def unread_from_here(room_id: int, message_id: int) -> ViewResult:
     """Mark the room unread from this message on, then back to the inbox."""
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             last_read = mark_unread(db, room_id, current_user().id, message_id)
     except DomainError as error:
         return _refusal(error, room_id, message_id)

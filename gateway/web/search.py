@@ -14,7 +14,8 @@ from flask import Blueprint, render_template, request
 from gateway.core.errors import InvalidInput
 from gateway.core.preferences import user_zone
 from gateway.core.search import SearchResults, parse_query, search_messages
-from gateway.web.session_user import current_user, login_required, utc_now, web_context
+from gateway.web.request_db import reading
+from gateway.web.session_user import current_user, login_required, utc_now
 
 search = Blueprint("search", __name__)
 
@@ -32,7 +33,7 @@ def results() -> tuple[str, int]:
         query = parse_query(box)
     except InvalidInput as error:
         return _page(box, page, None, error=str(error)), 400
-    with web_context().database.read_session() as session:
+    with reading() as session:
         found = search_messages(
             session,
             current_user().id,

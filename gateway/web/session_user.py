@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from flask import current_app, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from gateway.core.web_sessions import (
@@ -25,6 +26,7 @@ from gateway.core.web_sessions import (
 )
 from gateway.store.models import User
 from gateway.web.context import WebContext
+from gateway.web.request_db import reading, writing
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,22 +49,20 @@ def load_signed_in_user() -> None:
     token = session.get("sid")
     if not isinstance(token, str) or request.endpoint == "static":
         return
-    database = web_context().database
     now = utc_now()
-    with database.read_session() as db:
+    with reading() as db:
         signed_in = find_web_session(db, token, now=now)
         if signed_in is None:
             session.pop("sid", None)
             return
-        user = db.get(User, signed_in.user_id)
-        if user is not None:
-            user.accounts  # noqa: B018 (loaded now: views use it after the session closes)
+        # Accounts in the same query: every page's header lists them.
+        user = db.get(User, signed_in.user_id, options=[joinedload(User.accounts)])
     if user is None:
         return
     g.user = user
     g.signed_in = signed_in
     if now - signed_in.last_seen_at >= TOUCH_INTERVAL:
-        with database.transaction() as db:
+        with writing() as db:
             touch_web_session(db, signed_in.session_id, now=now)
 
 
@@ -86,7 +86,7 @@ def current_user() -> User:
 
 def sign_in_browser(user: User) -> None:
     """Start a web session for `user` in this browser (a fresh cookie: no fixation)."""
-    with web_context().database.transaction() as db:
+    with writing() as db:
         token = start_web_session(db, db.merge(user), now=utc_now())
     session.clear()
     session["sid"] = token
@@ -96,6 +96,6 @@ def sign_in_browser(user: User) -> None:
 def sign_out_browser() -> None:
     token = session.get("sid")
     if isinstance(token, str):
-        with web_context().database.transaction() as db:
+        with writing() as db:
             end_web_session(db, token)
     session.clear()

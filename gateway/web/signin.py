@@ -27,6 +27,7 @@ from gateway.core.signin import (
 )
 from gateway.outbound.account_mail import queue_sign_in_email
 from gateway.store.models import User
+from gateway.web.request_db import reading, writing
 from gateway.web.security import safe_next
 from gateway.web.session_user import (
     sign_in_browser,
@@ -78,7 +79,7 @@ def sign_in() -> Page | Response:
 def _check_password(email: str, password: str) -> User:
     """The user, or Throttled / SignInRefused; a refusal's attempt row is committed."""
     refusal: SignInRefused | None = None
-    with web_context().database.transaction() as db:
+    with writing() as db:
         try:
             user = sign_in_with_password(
                 db, email, password, remote_addr=_client_address(), now=utc_now()
@@ -100,7 +101,7 @@ def request_link() -> Page:
         return render_template(SIGN_IN_PAGE, next=target, email="", link_error=MISSING_EMAIL), 400
     context = web_context()
     now = utc_now()
-    with context.database.transaction() as db:
+    with writing() as db:
         issued = issue_sign_in_token(db, email, now)
         if issued is not None:
             user, token = issued
@@ -112,7 +113,7 @@ def request_link() -> Page:
 @signin.get("/sign-in/link/<token>")
 def link_page(token: str) -> Page:
     """Only shows a button: mail scanners and link previews follow GETs."""
-    with web_context().database.read_session() as db:
+    with reading() as db:
         try:
             user = check_sign_in_token(db, token, utc_now())
         except DomainError as error:
@@ -125,7 +126,7 @@ def link_page(token: str) -> Page:
 @signin.post("/sign-in/link/<token>")
 def redeem_link(token: str) -> Page | Response:
     try:
-        with web_context().database.transaction() as db:
+        with writing() as db:
             user = redeem_sign_in_token(db, token, utc_now())
     except DomainError as error:
         return _link_refused(error)

@@ -15,6 +15,7 @@ from gateway.core.errors import NotFound
 from gateway.core.rooms import get_room, mute_room_email
 from gateway.core.unsubscribe import verify_unsubscribe_token
 from gateway.store.models import Membership
+from gateway.web.request_db import reading, writing
 from gateway.web.security import csrf
 from gateway.web.session_user import web_context
 
@@ -32,7 +33,7 @@ def landing() -> str | Response:
 @site.get("/healthz")
 def healthz() -> tuple[dict[str, str], int]:
     try:
-        with web_context().database.read_session() as session:
+        with reading() as session:
             session.execute(text("SELECT 1"))
     except Exception as error:  # any database failure is "unhealthy", with its type
         return {"status": "unavailable", "database": type(error).__name__}, 503
@@ -45,7 +46,7 @@ def unsubscribe_page(token: str) -> tuple[str, int]:
     membership_id = verify_unsubscribe_token(token, web_context().keys)
     if membership_id is None:
         return render_template("unsubscribe.html", invalid=True), 404
-    with web_context().database.read_session() as session:
+    with reading() as session:
         membership = session.get(Membership, membership_id)
         if membership is None:
             return render_template("unsubscribe.html", invalid=True), 404
@@ -61,7 +62,7 @@ def unsubscribe(token: str) -> tuple[str, int]:
     if membership_id is None:
         return render_template("unsubscribe.html", invalid=True), 404
     try:
-        with web_context().database.transaction() as session:
+        with writing() as session:
             membership = mute_room_email(session, membership_id)
             title = get_room(session, membership.room_id).title
     except NotFound:

@@ -13,11 +13,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask, render_template
 from flask.testing import FlaskClient
-from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.test import TestResponse
 
 from gateway.core.messages import post_message
-from gateway.core.rooms import create_room, find_membership, set_member_role
+from gateway.core.rooms import (
+    create_room,
+    find_membership,
+    get_own_membership,
+    list_active_members,
+    set_member_role,
+)
 from gateway.core.users import add_user
 from gateway.core.web_sessions import start_web_session
 from gateway.store.database import Database
@@ -443,8 +448,13 @@ def test_past_the_daily_limit_new_conversations_answer_429(
 
 
 def _render_sidebar(app: Flask, room_id: int, user_id: int) -> str:
-    with app.test_request_context(f"/rooms/{room_id}"):
-        return render_template("room/_sidebar.html", **sidebar_context(room_id, user_id))
+    """The side panel as the room page renders it for `user_id`, on the app's clock."""
+    context = app.extensions["gateway"]
+    with app.test_request_context(f"/rooms/{room_id}"), context.database.read_session() as db:
+        viewer = get_own_membership(db, room_id, user_id)
+        members = list_active_members(db, room_id)
+        sidebar = sidebar_context(db, viewer, members, context.clock())
+        return render_template("room/_sidebar.html", **sidebar)
 
 
 def test_the_sidebar_lists_members_with_roles_presence_and_away_dates(
@@ -543,9 +553,14 @@ def test_script_in_the_notepad_comes_out_sanitized(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_the_sidebar_is_not_rendered_for_a_non_member(app: Flask, world: World, carol) -> None:
-    with app.test_request_context("/"), pytest.raises(HTTPNotFound):
-        sidebar_context(world.room.id, carol.id)
+def test_the_room_page_and_its_panel_do_not_exist_for_a_non_member(
+    app: Flask, world: World, carol
+) -> None:
+    client = app.test_client()
+    sign_in(client, carol)
+    response = client.get(f"/rooms/{world.room.id}")
+    assert response.status_code == 404
+    assert "Alice Archer" not in response.get_data(as_text=True)
 
 
 def test_a_member_who_left_gets_no_sidebar(
@@ -554,5 +569,8 @@ def test_a_member_who_left_gets_no_sidebar(
     with database.transaction() as session:
         membership = find_membership(session, world.room.id, world.bob.id)
         membership.left_at = now + timedelta(minutes=1)
-    with app.test_request_context("/"), pytest.raises(HTTPNotFound):
-        sidebar_context(world.room.id, world.bob.id)
+    client = app.test_client()
+    sign_in(client, world.bob)
+    response = client.get(f"/rooms/{world.room.id}")
+    assert response.status_code == 404
+    assert "Alice Archer" not in response.get_data(as_text=True)
