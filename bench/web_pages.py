@@ -15,7 +15,7 @@ http.client connections, signed in as a member of the big room) request each pag
   room_page      GET /rooms/<big room>
   room_before    GET /rooms/<big room>?before=<id deep in the room>
   search_*       GET /search?q=...: a common word, a rare word, a phrase, from: + word,
-                 in: + after:
+                 in: + after:, in: + before:, before: alone, a word + before: (a year back)
 
     python bench/web_pages.py [--messages 1000000] [--room-messages 100000]
         [--clients 4] [--seconds 5] [--postgres postgresql+psycopg://.../bench_db]
@@ -91,6 +91,7 @@ class Seeded:
     deep_ids: list[int]
     author_word: str
     after_day: str
+    before_day: str
     seconds: float
     rows: int
 
@@ -269,6 +270,7 @@ def seed(url: str, args: argparse.Namespace) -> Seeded:
         deep_ids=big_ids[len(big_ids) // 10 : len(big_ids) // 2],
         author_word=users[other_member - 1]["display_name"].split()[0].lower(),
         after_day=(END - timedelta(days=30)).strftime("%Y%m%d"),
+        before_day=(END - timedelta(days=365)).strftime("%Y%m%d"),
         seconds=seconds,
         rows=args.messages,
     )
@@ -388,6 +390,9 @@ def pages(seeded: Seeded) -> dict[str, list[str]]:
         "search_phrase": search(f'"{PHRASE}"'),
         "search_from_word": search(f"from:{seeded.author_word} budget"),
         "search_in_after": search(f'in:"{BIG_ROOM_TITLE}" after:{seeded.after_day}'),
+        "search_in_before": search(f'in:"{BIG_ROOM_TITLE}" before:{seeded.before_day}'),
+        "search_before": search(f"before:{seeded.before_day}"),
+        "search_word_before": search(f"budget before:{seeded.before_day}"),
     }
 
 

@@ -63,6 +63,10 @@ class Settings:
     # about 25 MB). Live streams are capped below the pool so page views always find a thread.
     web_threads: int = 256
     live_stream_limit: int = 240
+    # Reverse proxies in front of the web server (each appends to X-Forwarded-For): with N,
+    # the client address is the Nth from the right. 0 trusts no forwarding header, since a
+    # client could write its own and slip past sign-in throttling.
+    web_trusted_proxies: int = 0
 
     @property
     def secure_cookies(self) -> bool:
@@ -118,6 +122,7 @@ class Settings:
             daily_conversation_limit=_positive_int(env, "GATEWAY_DAILY_CONVERSATION_LIMIT", 30),
             web_threads=_positive_int(env, "GATEWAY_WEB_THREADS", 256),
             live_stream_limit=_positive_int(env, "GATEWAY_LIVE_STREAM_LIMIT", 240),
+            web_trusted_proxies=_whole_number(env, "GATEWAY_WEB_TRUSTED_PROXIES", 0),
         )
         if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
             raise SettingsError(
@@ -141,6 +146,15 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name} must be a positive whole number, got {value!r}")
+    return int(value)
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    if not value.isdigit():
+        raise SettingsError(f"{name} must be a whole number (0 or more), got {value!r}")
     return int(value)
 
 

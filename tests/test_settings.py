@@ -51,6 +51,7 @@ def test_relay_url_with_auth_and_starttls_is_parsed(tmp_path: Path) -> None:
         ("GATEWAY_SECRET_KEY", "short", "GATEWAY_SECRET_KEY"),
         ("GATEWAY_MAX_MESSAGE_SIZE", "-1", "GATEWAY_MAX_MESSAGE_SIZE"),
         ("GATEWAY_SMTP_TLS_CERT", "/nonexistent/cert.pem", "GATEWAY_SMTP_TLS_CERT"),
+        ("GATEWAY_WEB_TRUSTED_PROXIES", "-1", "GATEWAY_WEB_TRUSTED_PROXIES"),
     ],
 )
 def test_bad_value_stops_with_one_line_naming_the_variable(

@@ -306,6 +306,10 @@ def _search_statement(
         statement = statement.where(_one_of(Message.author_id, author_ids))
     statement = _date_clauses(session, user_id, query, statement)
     if not query.has_text:
+        if query.before is not None:
+            # Newest first from the day named: walk the (room_id, created_at) or (created_at)
+            # index back from there, instead of every newer message by id.
+            return statement.order_by(Message.created_at.desc(), Message.id.desc())
         return statement.order_by(Message.id.desc())
     # Newest first is id order (ids grow in posting order): the full-text index hands its
     # matches out in that order, so a page stops early instead of sorting every match.

@@ -23,6 +23,7 @@ from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from gateway.core.passwords import hash_password, verify_password
 from gateway.core.users import find_user_by_email
 from gateway.core.web_sessions import token_hash
+from gateway.store.database import lock_for_transaction
 from gateway.store.models import SignInAttempt, SignInToken, User
 
 SIGN_IN_REFUSED = "That email and password do not match."
@@ -82,12 +83,16 @@ def sign_in_with_password(
     """The user whose address and password these are.
 
     Raises Throttled (nothing recorded) when the address or the client address has too many
-    recent failures, even if the password is right. Raises SignInRefused after recording the
+    recent failures, even if the password is right. Attempts for one address or one client
+    address are serialized until the caller's transaction ends, so parallel guesses are
+    counted one after another. Raises SignInRefused after recording the
     failure in the session: the caller must commit even then, since that row is what
     throttling counts.
     """
     address = email.strip().lower()[:EMAIL_COLUMN_LENGTH]
     client = remote_addr[:REMOTE_ADDR_COLUMN_LENGTH]
+    # Parallel guesses must not all pass the count before any failure is recorded.
+    lock_for_transaction(session, f"sign-in:address:{address}", f"sign-in:client:{client}")
     check_sign_in_throttle(session, address, client, now=now)
     user = find_user_by_email(session, address)
     if _password_matches(user, password):

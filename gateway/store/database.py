@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -80,3 +80,21 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def lock_for_transaction(session: Session, *keys: str) -> None:
+    """Serialize transactions that name the same key until they commit or roll back.
+
+    For check-then-insert rules (count recent rows, then add one) that must not let two
+    concurrent transactions both pass the check. PostgreSQL takes a transaction-level advisory
+    lock per key (in sorted order, so two transactions never wait on each other crosswise);
+    SQLite needs none, since a writing transaction there already holds the database's one
+    write lock (BEGIN IMMEDIATE).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )

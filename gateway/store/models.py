@@ -264,7 +264,11 @@ class Membership(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_room_created", "room_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_room_created", "room_id", "id"),
+        Index("ix_messages_room_time", "room_id", "created_at"),
+        Index("ix_messages_time", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))

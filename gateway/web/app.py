@@ -11,6 +11,7 @@ from datetime import datetime
 from importlib.resources import files
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
@@ -56,6 +57,11 @@ def create_app(
         **({"clock": clock} if clock else {}),
     )
     protect(app, settings)
+    if settings.web_trusted_proxies:
+        # The client's address and scheme as the proxies saw them (sign-in throttling
+        # counts by address); only as many hops as there are trusted proxies.
+        hops = settings.web_trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(load_signed_in_user)
     app.teardown_request(end_request_reads)
     for blueprint in BLUEPRINTS:

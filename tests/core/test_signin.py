@@ -5,6 +5,8 @@ and passwords."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -201,6 +203,25 @@ def test_success_does_not_erase_failures_the_window_just_slides(
     # The four oldest leave the window at now + 15 minutes: one failure left, so allowed.
     later = now + timedelta(minutes=15, seconds=1)
     assert attempt(database, "alice@example.com", PASSWORD, now=later) == "alice@example.com"
+
+
+def test_parallel_guesses_are_counted_one_after_another(
+    database: Database, alice: User, now: datetime
+) -> None:
+    """Twelve wrong passwords at the same moment: five are checked and recorded, the rest are
+    throttled, as if they had come one by one (no race between counting and recording)."""
+    start = threading.Barrier(12)
+
+    def guess(_index: int) -> str | SignInRefused | Throttled:
+        start.wait()
+        return attempt(database, "alice@example.com", "wrong password!", now=now)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(guess, range(12)))
+
+    assert sum(isinstance(outcome, SignInRefused) for outcome in outcomes) == 5
+    assert sum(isinstance(outcome, Throttled) for outcome in outcomes) == 7
+    assert attempt_count(database) == 5
 
 
 def test_twenty_failures_from_one_client_throttle_every_address_from_it(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import email
 import re
+from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import default
 from typing import Protocol
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
@@ -18,7 +20,15 @@ from gateway.core.signin import set_password
 from gateway.core.web_sessions import find_web_session
 from gateway.settings import Settings
 from gateway.store.database import Database
-from gateway.store.models import OutboxEmail, OutboxState, SignInToken, User, WebSession
+from gateway.store.models import (
+    OutboxEmail,
+    OutboxState,
+    SignInAttempt,
+    SignInToken,
+    User,
+    WebSession,
+)
+from gateway.web.app import create_app
 
 from support import World
 from web_support import csrf_token, sign_in
@@ -233,6 +243,39 @@ def test_twenty_failures_from_one_client_address_throttle_it(
 
     assert from_here.status_code == 429
     assert from_elsewhere.status_code == 302
+
+
+def _behind_proxy(app: Flask, forwarded_for: str) -> FlaskClient:
+    """A browser whose requests come through the local reverse proxy, with this header."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    browser.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return browser
+
+
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_throttling_counts_the_client_the_trusted_proxy_names(
+    settings: Settings, database: Database, clock: Clock, alice: User, trusted_proxies: int
+) -> None:
+    """Behind one proxy the client address is the last X-Forwarded-For hop; with no proxy
+    configured the header is the client's own claim and is ignored (else a guesser could
+    write a new one for every attempt)."""
+    app = create_app(replace(settings, web_trusted_proxies=trusted_proxies), database, clock=clock)
+    guesser = _behind_proxy(app, "203.0.113.7")
+    for index in range(20):
+        guesser.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{index}, 203.0.113.7"
+        assert post_sign_in(guesser, f"guess{index}@example.net", "guess").status_code == 401
+
+    neighbour = post_sign_in(_behind_proxy(app, "198.51.100.9"), "alice@example.com", PASSWORD)
+
+    with database.read_session() as session:
+        recorded = set(session.scalars(select(SignInAttempt.remote_addr)))
+    if trusted_proxies:
+        assert recorded == {"203.0.113.7"}
+        assert neighbour.status_code == 302
+    else:
+        assert recorded == {"127.0.0.1"}
+        assert neighbour.status_code == 429
 
 
 def test_throttle_window_slides_with_the_app_clock(
