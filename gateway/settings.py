@@ -67,6 +67,9 @@ class Settings:
     # the client address is the Nth from the right. 0 trusts no forwarding header, since a
     # client could write its own and slip past sign-in throttling.
     web_trusted_proxies: int = 0
+    # How long an immediate email waits, so what someone reads on the web meanwhile (or
+    # answers there) is not emailed too; 0 sends at the next outbound tick.
+    notify_grace_seconds: int = 600
 
     @property
     def secure_cookies(self) -> bool:
@@ -123,6 +126,7 @@ class Settings:
             web_threads=_positive_int(env, "GATEWAY_WEB_THREADS", 256),
             live_stream_limit=_positive_int(env, "GATEWAY_LIVE_STREAM_LIMIT", 240),
             web_trusted_proxies=_whole_number(env, "GATEWAY_WEB_TRUSTED_PROXIES", 0),
+            notify_grace_seconds=_whole_number(env, "GATEWAY_NOTIFY_GRACE_SECONDS", 600),
         )
         if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
             raise SettingsError(

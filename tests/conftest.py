@@ -70,6 +70,8 @@ def settings(database: Database, tmp_path: Path) -> Settings:
         secret_key=SECRET_KEY,
         mail_domain=MAIL_DOMAIN,
         base_url="http://gateway.example.com",
+        # Emails go at the first dispatch; the grace window's own tests set it.
+        notify_grace_seconds=0,
     )
 
 

@@ -530,8 +530,9 @@ def test_db_upgrade_creates_an_up_to_date_embedded_database(
 
 
 def test_deliver_without_a_relay_writes_the_notification_to_the_maildir(
-    gateway: Cli, world: World, data_dir: Path
+    gateway: Cli, world: World, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("GATEWAY_NOTIFY_GRACE_SECONDS", "0")
     room = str(world.room.id)
     assert gateway("post", room, "--as", "alice@example.com", "Can we ship on Friday?").code == 0
     bob_reply_to = gateway("reply-address", room, "bob@example.org").out.strip()

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidInput, NotFound
+from gateway.core.notifications import queue_alert_notification
 from gateway.core.rendering import render_markdown
 from gateway.store.models import Account, Alert, AlertCategory, User
 
@@ -40,7 +41,8 @@ def create_alert(
     now: datetime,
     expires_at: datetime | None = None,
 ) -> Alert:
-    """Put an alert in the user's Account Alerts (or Updates) tab."""
+    """Put an alert in the user's Account Alerts (or Updates) tab, and owe them the email
+    their preferences ask for (gateway.core.notifications)."""
     if session.get(User, user_id) is None:
         raise NotFound(f"no user {user_id}")
     chosen = _category(category)
@@ -66,6 +68,8 @@ def create_alert(
     )
     session.add(alert)
     session.flush()
+    # Whether it is also emailed, and when, is the notification's business.
+    queue_alert_notification(session, alert, now=now)
     return alert
 
 

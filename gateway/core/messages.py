@@ -163,6 +163,7 @@ def post_messages(
             session,
             [(mid, draft.room_id, draft.author_id) for mid, (_, draft, _), _ in posted],
             rooms.members,
+            rooms.kinds,
             now=now,
         )
         for message_id, (index, draft, source), html in posted:

@@ -1,36 +1,148 @@
-"""Notifications: what each member is owed when a message is posted.
+"""Notifications: what each user is owed, and whether it becomes an email.
 
-Owns who must hear about a message. For now every active member but the author is owed an
-email at once; preferences, presence and digests will decide here later. Outbound turns
-pending notifications into emails. Must not import any adapter library.
+Owns two steps (EMAIL-RULES section 5):
+- Queueing. A posted message is owed to every active member but its author, in the room's
+  category (ticket rooms: Tickets; every other room: room messages); an Account Alert or
+  Update to its user, in its own category. One PENDING row each, due when it was created.
+- Deciding. Once an item's grace window has passed, `decide` turns what is known about it
+  (`Facts`, gathered by `gather_facts`) into EMAIL (now, on its own), DIGEST (wait for the
+  user's next digest) or SKIP with a reason. The rules, in order:
+    1. the item is gone (message deleted, alert expired) or the member left  -> skip
+    2. the member muted this room's emails                                  -> skip
+    3. the category's channel is inbox-only or none, or frequency never      -> skip
+    4. the room is open in front of the user in a live page                 -> skip
+    5. read on the web, or the user wrote in the room since
+       (unless they chose "email me even if I have read it")                -> skip
+    6. frequency hourly, daily or weekly                                    -> digest
+    7. otherwise                                                            -> email now
+  Financial Account Alerts are never switched off entirely: the preferences refuse channel
+  none and frequency never for Account Alerts (gateway.core.preferences), and inbox-only
+  still shows them in the Message Center.
+
+The web inbox shows everything whatever the decision; it only concerns email. Functions flush;
+the caller commits. Must not import any adapter library.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
-from gateway.store.models import Notification, NotificationState
+from gateway.core.preferences import Preference, get_preferences
+from gateway.core.presence import ONLINE_WINDOW
+from gateway.store.models import (
+    Alert,
+    AlertCategory,
+    Membership,
+    Message,
+    Notification,
+    NotificationState,
+    NotifyCategory,
+    NotifyChannel,
+    NotifyFrequency,
+    RoomKind,
+    WebSession,
+)
 
 # Built once: this runs for every batch of messages posted, email intake included.
 _INSERT_NOTIFICATIONS = insert(Notification)
+
+EMAIL_CHANNELS = frozenset({NotifyChannel.EMAIL, NotifyChannel.BOTH})
+DIGEST_FREQUENCIES = frozenset(
+    {NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY}
+)
+
+
+class Reason(enum.StrEnum):
+    """Why an item was not emailed (stored in notifications.reason)."""
+
+    LEFT = "left"  # the member left the room
+    DELETED = "deleted"  # the message was deleted
+    EXPIRED = "expired"  # the alert expired
+    MUTED = "muted"  # the member muted this room's emails
+    CHANNEL = "channel"  # the category goes to the inbox only (or nowhere)
+    FREQUENCY = "frequency"  # the category's email frequency is "never"
+    VIEWING = "viewing"  # the room was open in front of the user
+    READ = "read"  # read on the web during the grace window
+    ACTIVE = "active"  # the user wrote in the room since
+    UNADDRESSABLE = "unaddressable"  # the address cannot be written in a header
+
+
+class Action(enum.StrEnum):
+    EMAIL = "email"
+    DIGEST = "digest"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    reason: Reason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules look at, for one item and one user."""
+
+    preference: Preference
+    gone: Reason | None = None  # LEFT, DELETED or EXPIRED
+    muted: bool = False
+    viewing: bool = False
+    read: bool = False
+    active_since: bool = False
+
+
+def decide(facts: Facts) -> Decision:
+    """The rules of the module docstring, in that order."""
+    if facts.gone is not None:
+        return Decision(Action.SKIP, facts.gone)
+    if facts.muted:
+        return Decision(Action.SKIP, Reason.MUTED)
+    preference = facts.preference
+    if preference.channel not in EMAIL_CHANNELS:
+        return Decision(Action.SKIP, Reason.CHANNEL)
+    if preference.frequency is NotifyFrequency.NEVER:
+        return Decision(Action.SKIP, Reason.FREQUENCY)
+    if facts.viewing:
+        return Decision(Action.SKIP, Reason.VIEWING)
+    if not preference.email_even_if_read:
+        if facts.read:
+            return Decision(Action.SKIP, Reason.READ)
+        if facts.active_since:
+            return Decision(Action.SKIP, Reason.ACTIVE)
+    if preference.frequency in DIGEST_FREQUENCIES:
+        return Decision(Action.DIGEST)
+    return Decision(Action.EMAIL)
+
+
+# --- queueing ---------------------------------------------------------------------------------
+
+
+def room_category(kind: RoomKind) -> NotifyCategory:
+    """The preference that governs a room's messages."""
+    return NotifyCategory.TICKET if kind is RoomKind.TICKET else NotifyCategory.ROOM
 
 
 def queue_notifications(
     session: Session,
     messages: Sequence[tuple[int, int, int | None]],
     members: Mapping[int, Sequence[int]],
+    kinds: Mapping[int, RoomKind],
     *,
     now: datetime,
 ) -> int:
     """For each (message id, room id, author id), a pending notification per active member
-    of the room (`members`: room id -> active user ids) but the author; how many in all."""
+    of the room (`members`: room id -> active user ids; `kinds`: room id -> its kind) but
+    the author; how many in all."""
     rows = [
         {
             "user_id": user_id,
+            "category": room_category(kinds[room_id]),
             "room_id": room_id,
             "message_id": message_id,
             "state": NotificationState.PENDING,
@@ -46,13 +158,122 @@ def queue_notifications(
     return len(rows)
 
 
-def list_due_notifications(session: Session, *, now: datetime, limit: int) -> list[Notification]:
-    """Pending notifications whose time has come, oldest first."""
+def queue_alert_notification(session: Session, alert: Alert, *, now: datetime) -> Notification:
+    """The pending notification of a new Account Alert or Update (flushed)."""
+    category = (
+        NotifyCategory.ALERT if alert.category is AlertCategory.ALERT else NotifyCategory.UPDATE
+    )
+    notification = Notification(
+        user_id=alert.user_id,
+        category=category,
+        alert_id=alert.id,
+        state=NotificationState.PENDING,
+        created_at=now,
+        due_at=now,
+    )
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def list_due_notifications(
+    session: Session, *, now: datetime, limit: int, grace: timedelta = timedelta(0)
+) -> list[Notification]:
+    """Pending notifications whose grace window has passed by `now`, oldest first."""
     return list(
         session.scalars(
             select(Notification)
-            .where(Notification.state == NotificationState.PENDING, Notification.due_at <= now)
+            .where(
+                Notification.state == NotificationState.PENDING,
+                Notification.due_at <= now - grace,
+            )
             .order_by(Notification.id)
             .limit(limit)
+        )
+    )
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+class PreferenceCache:
+    """Each user's preferences, read once per dispatch batch."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._by_user: dict[int, dict[NotifyCategory, Preference]] = {}
+
+    def get(self, user_id: int, category: NotifyCategory) -> Preference:
+        if user_id not in self._by_user:
+            self._by_user[user_id] = get_preferences(self._session, user_id)
+        return self._by_user[user_id][category]
+
+
+def gather_facts(
+    session: Session, notification: Notification, preferences: PreferenceCache, *, now: datetime
+) -> Facts:
+    """What `decide` needs to know about one pending notification, as of `now`."""
+    preference = preferences.get(notification.user_id, notification.category)
+    if notification.alert_id is not None:
+        return _alert_facts(notification.alert, preference, now)
+    return _message_facts(session, notification, preference, now)
+
+
+def _alert_facts(alert: Alert | None, preference: Preference, now: datetime) -> Facts:
+    if alert is None or (alert.expires_at is not None and alert.expires_at <= now):
+        return Facts(preference, gone=Reason.EXPIRED)
+    return Facts(preference, read=alert.read_at is not None)
+
+
+def _message_facts(
+    session: Session, notification: Notification, preference: Preference, now: datetime
+) -> Facts:
+    message, user_id = notification.message, notification.user_id
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.room_id == notification.room_id, Membership.user_id == user_id
+        )
+    )
+    if membership is None or membership.left_at is not None:
+        return Facts(preference, gone=Reason.LEFT)
+    if message is None or message.deleted_at is not None:
+        return Facts(preference, gone=Reason.DELETED)
+    read_mark = membership.last_read_message_id
+    return Facts(
+        preference,
+        muted=membership.email_muted,
+        viewing=_is_viewing(session, user_id, message.room_id, now),
+        read=read_mark is not None and read_mark >= message.id,
+        active_since=_wrote_since(session, user_id, message),
+    )
+
+
+def _is_viewing(session: Session, user_id: int, room_id: int, now: datetime) -> bool:
+    """The room is open in one of the user's live pages (which refresh their web session
+    while open). Invisible users count too: Invisible hides them from others, not from the
+    room in front of them."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    WebSession.user_id == user_id,
+                    WebSession.viewing_room_id == room_id,
+                    WebSession.last_seen_at > now - ONLINE_WINDOW,
+                )
+            )
+        )
+    )
+
+
+def _wrote_since(session: Session, user_id: int, message: Message) -> bool:
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Message.room_id == message.room_id,
+                    Message.author_id == user_id,
+                    Message.id > message.id,
+                )
+            )
         )
     )

@@ -123,6 +123,22 @@ def set_preference(
     return chosen
 
 
+def stop_category_emails(session: Session, user_id: int, category: NotifyCategory) -> Preference:
+    """The one-click unsubscribe of a category: its items stay in the web inbox, no more
+    email (channel "inbox", frequency and "even if read" kept); idempotent."""
+    current = get_preferences(session, user_id)[category]
+    if current.channel is NotifyChannel.INBOX:
+        return current
+    return set_preference(
+        session,
+        user_id,
+        category,
+        channel=NotifyChannel.INBOX,
+        frequency=current.frequency,
+        email_even_if_read=current.email_even_if_read,
+    )
+
+
 def _parse_preference(
     category: NotifyCategory | str,
     channel: NotifyChannel | str,

@@ -1,12 +1,15 @@
-"""Unsubscribe tokens: the signed, URL-safe token in a room email's one-click unsubscribe link.
+"""Unsubscribe tokens: the signed, URL-safe token in an email's one-click unsubscribe link.
 
-Owns the token format only; unsubscribing itself is core.rooms.mute_room_email, which the
-web adapter calls with the membership id a valid token names. A token names one membership
-(so it is scoped to one room, EMAIL-RULES section 3) and carries an HMAC, so a forged or
-altered token is refused without a database lookup. It reveals no address: it holds the
-membership id and the MAC, nothing else. Tokens are signed with a key of their own derived
-from the reply-address keys; after a rotation (current -> previous) links in mail already
-sent keep working.
+Owns the token formats and what a valid token names (EMAIL-RULES section 3: scoped to a room
+or a category). A room token names one membership: the web adapter then mutes that member's
+emails from that room (core.rooms.mute_room_email). A category token names one user and one
+notification category (Account Alerts, Updates, ...): the user then gets that category in
+the web inbox only (`stop_category_emails`). Every token carries an HMAC over its scope and
+payload, so a forged or altered token is refused without a database lookup, and one kind can
+never be replayed as the other. It reveals no address: an id, maybe a category, and the MAC.
+Tokens are signed with a key of their own derived from the reply-address keys; after a
+rotation (current -> previous) links in mail already sent keep working. The two kinds have
+different lengths (32 and 34 characters).
 
 Must not import smtplib, Flask, Jinja or any other adapter library.
 """
@@ -17,36 +20,87 @@ import base64
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 
 from gateway.core.reply_addresses import ReplyKeys
+from gateway.store.models import NotifyCategory
 
 # Domain separation: this key signs nothing but unsubscribe tokens (see reply_addresses._derive).
 KEY_LABEL = b"gateway unsubscribe token v1"
-# Also signed, so a token can never be replayed as some other kind of membership token.
-SCOPE = b"room-membership:"
+# Also signed, so a token can never be replayed as some other kind of token.
+ROOM_SCOPE = b"room-membership:"
+CATEGORY_SCOPE = b"user-category:"
 ID_BYTES = 8
 MAC_BYTES = 16  # 128 bits
-TOKEN_LENGTH = (ID_BYTES + MAC_BYTES) * 4 // 3  # 32 characters: 24 bytes need no padding
-_TOKEN_SHAPE = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}")
+ROOM_TOKEN_LENGTH = (ID_BYTES + MAC_BYTES) * 4 // 3  # 32 characters: 24 bytes, no padding
+# 8 bytes of user id, 1 of category, 16 of MAC: 25 bytes, 34 characters without "=" padding.
+CATEGORY_TOKEN_LENGTH = 34
+# Stored in tokens that are out in mail: append new categories, never reorder.
+CATEGORY_CODES: tuple[NotifyCategory, ...] = (
+    NotifyCategory.ROOM,
+    NotifyCategory.ALERT,
+    NotifyCategory.UPDATE,
+    NotifyCategory.TICKET,
+)
+_TOKEN_SHAPE = re.compile(
+    rf"[A-Za-z0-9_-]{{{ROOM_TOKEN_LENGTH}}}|[A-Za-z0-9_-]{{{CATEGORY_TOKEN_LENGTH}}}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomEmails:
+    """A room token: one member's emails from one room."""
+
+    membership_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryEmails:
+    """A category token: one user's emails of one notification category."""
+
+    user_id: int
+    category: NotifyCategory
 
 
 def unsubscribe_token(membership_id: int, keys: ReplyKeys) -> str:
     """The token for the one-click unsubscribe link of one member's emails from one room."""
     payload = membership_id.to_bytes(ID_BYTES, "big")
-    return base64.urlsafe_b64encode(payload + _mac(payload, keys.current)).decode("ascii")
+    return _encode(payload + _mac(ROOM_SCOPE, payload, keys.current))
 
 
-def verify_unsubscribe_token(token: str, keys: ReplyKeys) -> int | None:
-    """The membership id a token was issued for, or None if it is not a valid token."""
+def category_unsubscribe_token(user_id: int, category: NotifyCategory, keys: ReplyKeys) -> str:
+    """The token for the one-click unsubscribe link of one user's emails of one category."""
+    payload = user_id.to_bytes(ID_BYTES, "big") + bytes([CATEGORY_CODES.index(category)])
+    return _encode(payload + _mac(CATEGORY_SCOPE, payload, keys.current))
+
+
+def verify_unsubscribe_token(token: str, keys: ReplyKeys) -> RoomEmails | CategoryEmails | None:
+    """What a token unsubscribes from, or None if it is not a valid token."""
     if _TOKEN_SHAPE.fullmatch(token) is None:
         return None
-    raw = base64.urlsafe_b64decode(token)
-    payload, mac = raw[:ID_BYTES], raw[ID_BYTES:]
-    if not any(hmac.compare_digest(mac, _mac(payload, key)) for key in keys.verifying()):
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    if len(token) == ROOM_TOKEN_LENGTH:
+        payload = raw[:ID_BYTES]
+        if not _valid(ROOM_SCOPE, payload, raw[ID_BYTES:], keys):
+            return None
+        return RoomEmails(int.from_bytes(payload, "big"))
+    payload = raw[: ID_BYTES + 1]
+    if not _valid(CATEGORY_SCOPE, payload, raw[ID_BYTES + 1 :], keys):
         return None
-    return int.from_bytes(payload, "big")
+    code = payload[ID_BYTES]
+    if code >= len(CATEGORY_CODES):
+        return None
+    return CategoryEmails(int.from_bytes(payload[:ID_BYTES], "big"), CATEGORY_CODES[code])
 
 
-def _mac(payload: bytes, reply_key: bytes) -> bytes:
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _valid(scope: bytes, payload: bytes, mac: bytes, keys: ReplyKeys) -> bool:
+    return any(hmac.compare_digest(mac, _mac(scope, payload, key)) for key in keys.verifying())
+
+
+def _mac(scope: bytes, payload: bytes, reply_key: bytes) -> bytes:
     key = hmac.new(reply_key, KEY_LABEL, hashlib.sha256).digest()
-    return hmac.new(key, SCOPE + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    return hmac.new(key, scope + payload, hashlib.sha256).digest()[:MAC_BYTES]

@@ -1,12 +1,13 @@
 """Dispatch: turning due notifications into composed emails in the outbox.
 
-Owns, for each due notification, the choice between one email and none (the member has left,
-has muted the room's emails, or the message was deleted), the thread lookups composition needs
-(which of our emails this recipient already got from the room), and the outbox row of each
-composed email. A notification moves PENDING -> QUEUED (one outbox row) or PENDING -> SKIPPED;
-it is locked and its state re-checked before composing, so however many dispatchers run, each
-notification is composed exactly once. Runs in the caller's transaction and only flushes; the
-caller commits.
+Owns carrying out what gateway.core.notifications decides for each notification whose grace
+window (GATEWAY_NOTIFY_GRACE_SECONDS) has passed: PENDING -> QUEUED with one outbox row (a
+room message's email, threaded with the room, or an Account Alert / Update email), PENDING ->
+DIGEST (the digest takes it later), or PENDING -> SKIPPED with the reason. Also the thread
+lookups composition needs (which of our emails this recipient already got from the room).
+A notification is locked and its state re-checked before composing, so however many
+dispatchers run, each notification is decided exactly once. Runs in the caller's transaction
+and only flushes; the caller commits.
 
 Outbox convention: `message_id_header` holds the Message-ID WITHOUT angle brackets
 (`gw.<hex>@<mail domain>`), as composition returns it.
@@ -17,17 +18,27 @@ May import gateway.core and gateway.store; must not import Flask, aiosmtpd or sm
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.core.notifications import list_due_notifications
+from gateway.core.notifications import (
+    Action,
+    Decision,
+    PreferenceCache,
+    Reason,
+    decide,
+    gather_facts,
+    list_due_notifications,
+)
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.rooms import find_membership
+from gateway.outbound.alert_mail import compose_alert
 from gateway.outbound.composition import (
     REFERENCES_HEAD,
     REFERENCES_TAIL,
+    ComposedEmail,
     Thread,
     build_thread,
     compose_room_message,
@@ -35,6 +46,7 @@ from gateway.outbound.composition import (
 )
 from gateway.settings import Settings
 from gateway.store.models import (
+    Alert,
     Attachment,
     Membership,
     Message,
@@ -47,6 +59,7 @@ from gateway.store.models import (
 logger = logging.getLogger(__name__)
 
 ROOM_MESSAGE_KIND = "room_message"
+ALERT_KIND = "alert"
 DEFAULT_DISPATCH_LIMIT = 200
 
 
@@ -58,36 +71,63 @@ def dispatch_notifications(
     now: datetime,
     limit: int = DEFAULT_DISPATCH_LIMIT,
 ) -> int:
-    """Queue one email per due notification that still deserves one; the number queued."""
+    """Decide every notification whose grace window has passed: queue one email for each
+    that deserves one now, hold the rest for digests or skip them; the number queued."""
+    preferences = PreferenceCache(session)
     queued = 0
-    for notification in _claim_due_notifications(session, now=now, limit=limit):
-        email = _outbox_email_for(session, notification, settings, keys, now=now)
-        if email is None:
-            notification.state = NotificationState.SKIPPED
-        else:
-            session.add(email)
-            notification.state = NotificationState.QUEUED
-            queued += 1
+    for notification in _claim_due_notifications(session, settings, now=now, limit=limit):
+        decision = decide(gather_facts(session, notification, preferences, now=now))
+        if decision.action is Action.EMAIL:
+            email = _outbox_email_for(session, notification, settings, keys, now=now)
+            if email is None:
+                decision = Decision(Action.SKIP, Reason.UNADDRESSABLE)
+            else:
+                session.add(email)
+                session.flush()
+                notification.outbox_id = email.id
+                queued += 1
+        _record(notification, decision, now)
         # Flush per email: the next notification for the same recipient and room must find
         # this one when it looks up its thread.
         session.flush()
     return queued
 
 
-def _claim_due_notifications(session: Session, *, now: datetime, limit: int) -> list[Notification]:
+_STATE_OF = {
+    Action.EMAIL: NotificationState.QUEUED,
+    Action.DIGEST: NotificationState.DIGEST,
+    Action.SKIP: NotificationState.SKIPPED,
+}
+
+
+def _record(notification: Notification, decision: Decision, now: datetime) -> None:
+    notification.state = _STATE_OF[decision.action]
+    notification.reason = decision.reason
+    notification.decided_at = now
+    if decision.reason is not None:
+        logger.info("notification %s skipped: %s", notification.id, decision.reason)
+
+
+def _claim_due_notifications(
+    session: Session, settings: Settings, *, now: datetime, limit: int
+) -> list[Notification]:
     """The due notifications this transaction may dispatch, locked and still pending.
 
     list_due_notifications does not lock. On PostgreSQL, rows another dispatcher holds are
     skipped (SKIP LOCKED) and rows it queued meanwhile fail the state re-check; on SQLite the
     transaction already holds the database's write lock (BEGIN IMMEDIATE), so no one else runs.
     """
-    due_ids = [n.id for n in list_due_notifications(session, now=now, limit=limit)]
-    if not due_ids:
+    grace = timedelta(seconds=settings.notify_grace_seconds)
+    due = list_due_notifications(session, now=now, limit=limit, grace=grace)
+    if not due:
         return []
     return list(
         session.scalars(
             select(Notification)
-            .where(Notification.id.in_(due_ids), Notification.state == NotificationState.PENDING)
+            .where(
+                Notification.id.in_([n.id for n in due]),
+                Notification.state == NotificationState.PENDING,
+            )
             .order_by(Notification.id)
             .with_for_update(skip_locked=True)
             .execution_options(populate_existing=True)
@@ -103,35 +143,64 @@ def _outbox_email_for(
     *,
     now: datetime,
 ) -> OutboxEmail | None:
-    """The composed email a notification turns into, or None when it must not be sent."""
-    message = notification.message
-    membership = find_membership(session, notification.room_id, notification.user_id)
-    reason = _reason_to_skip(membership, message)
-    if reason is not None or membership is None:
-        logger.info("notification %s skipped: %s", notification.id, reason)
-        return None
+    """The composed email a notification turns into, or None when the recipient's address
+    cannot be written (nothing to retry: the same address fails the same way, e.g. an
+    RFC 6531 local part)."""
     try:
-        composed = compose_room_message(
-            message,
-            membership,
-            thread=_thread_for(session, membership, message, settings),
-            attachment_names=_attachment_names(session, message),
-            settings=settings,
-            keys=keys,
-            now=now,
-        )
+        if notification.alert is not None:
+            return _alert_email(notification.alert, settings, keys, now)
+        return _room_email(session, notification, settings, keys, now)
     except ValueError:
-        # Nothing to retry: the same address fails the same way (e.g. an RFC 6531 local part).
-        logger.warning(
-            "notification %s skipped: recipient address cannot be written", notification.id
-        )
         return None
-    return OutboxEmail(
-        kind=ROOM_MESSAGE_KIND,
-        created_at=now,
+
+
+def _alert_email(alert: Alert, settings: Settings, keys: ReplyKeys, now: datetime) -> OutboxEmail:
+    composed = compose_alert(alert, settings=settings, keys=keys, now=now)
+    return _outbox_row(ALERT_KIND, composed, settings, now, user_id=alert.user_id)
+
+
+def _room_email(
+    session: Session, notification: Notification, settings: Settings, keys: ReplyKeys, now: datetime
+) -> OutboxEmail:
+    message = notification.message
+    membership = find_membership(session, notification.room_id or 0, notification.user_id)
+    assert message is not None and membership is not None  # gather_facts checked both
+    composed = compose_room_message(
+        message,
+        membership,
+        thread=_thread_for(session, membership, message, settings),
+        attachment_names=_attachment_names(session, message),
+        settings=settings,
+        keys=keys,
+        now=now,
+    )
+    return _outbox_row(
+        ROOM_MESSAGE_KIND,
+        composed,
+        settings,
+        now,
         user_id=notification.user_id,
         room_id=notification.room_id,
         message_id=message.id,
+    )
+
+
+def _outbox_row(
+    kind: str,
+    composed: ComposedEmail,
+    settings: Settings,
+    now: datetime,
+    *,
+    user_id: int,
+    room_id: int | None = None,
+    message_id: int | None = None,
+) -> OutboxEmail:
+    return OutboxEmail(
+        kind=kind,
+        created_at=now,
+        user_id=user_id,
+        room_id=room_id,
+        message_id=message_id,
         envelope_from=settings.notifications_from,
         recipient=composed.recipient,
         message_id_header=composed.message_id,
@@ -140,16 +209,6 @@ def _outbox_email_for(
         attempts=0,
         next_attempt_at=now,
     )
-
-
-def _reason_to_skip(membership: Membership | None, message: Message) -> str | None:
-    if membership is None or membership.left_at is not None:
-        return "member has left the room"
-    if membership.email_muted:
-        return "member muted this room's emails"
-    if message.deleted_at is not None:
-        return "message was deleted"
-    return None
 
 
 def _thread_for(

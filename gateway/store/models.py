@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Dialect,
     Enum,
@@ -114,9 +115,11 @@ class InboundOutcome(enum.StrEnum):
 
 
 class NotificationState(enum.StrEnum):
-    PENDING = "pending"
-    QUEUED = "queued"
-    SKIPPED = "skipped"
+    PENDING = "pending"  # owed; decided once its grace window has passed
+    QUEUED = "queued"  # emailed on its own (outbox_id names the email)
+    DIGEST = "digest"  # waiting for the user's next digest
+    DIGESTED = "digested"  # went out in a digest (outbox_id names it)
+    SKIPPED = "skipped"  # no email; `reason` says why
 
 
 class Presence(enum.StrEnum):
@@ -349,25 +352,36 @@ class InboundEmail(Base):
 
 
 class Notification(Base):
-    """What is owed to one member about one message; outbound turns it into email."""
+    """What is owed to one user about one room message or one alert, in one category;
+    outbound decides (preferences, presence, grace window) whether it becomes an email, a
+    line in a digest, or nothing, and records which and why."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("user_id", "message_id", name="uq_notifications_user_message"),
+        UniqueConstraint("user_id", "alert_id", name="uq_notifications_user_alert"),
         Index("ix_notifications_state_due", "state", "due_at"),
+        # About a message or about an alert, never both, never neither.
+        CheckConstraint("(message_id IS NULL) <> (alert_id IS NULL)", name="subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    category: Mapped[NotifyCategory] = mapped_column(_enum(NotifyCategory, "notify_category"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     state: Mapped[NotificationState] = mapped_column(_enum(NotificationState, "notification_state"))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(32))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship()
-    room: Mapped[Room] = relationship()
-    message: Mapped[Message] = relationship()
+    room: Mapped[Room | None] = relationship()
+    message: Mapped[Message | None] = relationship()
+    alert: Mapped[Alert | None] = relationship()
 
 
 class OutboxEmail(Base):
@@ -432,6 +446,8 @@ class Alert(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class WebSession(Base):

@@ -1,4 +1,5 @@
-"""Site views: landing page, health check, and the RFC 8058 one-click unsubscribe.
+"""Site views: landing page, health check, and the RFC 8058 one-click unsubscribe (from one
+room's emails, or from one notification category's).
 
 Owns these routes only; domain work is done by gateway.core.
 """
@@ -9,12 +10,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g, redirect, render_template, url_for
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from gateway.core.errors import NotFound
+from gateway.core.preferences import stop_category_emails
 from gateway.core.rooms import get_room, mute_room_email
-from gateway.core.unsubscribe import verify_unsubscribe_token
-from gateway.store.models import Membership
+from gateway.core.unsubscribe import CategoryEmails, RoomEmails, verify_unsubscribe_token
+from gateway.store.models import Membership, NotifyCategory, User
 from gateway.web.request_db import reading, writing
 from gateway.web.security import csrf
 from gateway.web.session_user import web_context
@@ -43,31 +46,55 @@ def healthz() -> tuple[dict[str, str], int]:
 @site.get("/u/<token>")
 def unsubscribe_page(token: str) -> tuple[str, int]:
     """Only shows a button: link scanners follow GETs, so GET never changes anything."""
-    membership_id = verify_unsubscribe_token(token, web_context().keys)
-    if membership_id is None:
+    scope = verify_unsubscribe_token(token, web_context().keys)
+    if scope is None:
         return render_template("unsubscribe.html", invalid=True), 404
     with reading() as session:
-        membership = session.get(Membership, membership_id)
-        if membership is None:
-            return render_template("unsubscribe.html", invalid=True), 404
-        title = get_room(session, membership.room_id).title
-    return render_template("unsubscribe.html", room_title=title), 200
+        what = _what_it_stops(session, scope)
+    if what is None:
+        return render_template("unsubscribe.html", invalid=True), 404
+    return render_template("unsubscribe.html", **what), 200
 
 
 @site.post("/u/<token>")
 def unsubscribe(token: str) -> tuple[str, int]:
     """RFC 8058 one-click: no cookie, no CSRF token, no login; 200 without redirect;
     idempotent. (The token in the URL is the proof: CSRF protection is exempted below.)"""
-    membership_id = verify_unsubscribe_token(token, web_context().keys)
-    if membership_id is None:
+    scope = verify_unsubscribe_token(token, web_context().keys)
+    if scope is None:
         return render_template("unsubscribe.html", invalid=True), 404
     try:
         with writing() as session:
-            membership = mute_room_email(session, membership_id)
-            title = get_room(session, membership.room_id).title
+            what = _what_it_stops(session, scope)
+            if isinstance(scope, RoomEmails):
+                mute_room_email(session, scope.membership_id)
+            else:
+                stop_category_emails(session, scope.user_id, scope.category)
     except NotFound:
         return render_template("unsubscribe.html", invalid=True), 404
-    return render_template("unsubscribe.html", done=True, room_title=title), 200
+    if what is None:
+        return render_template("unsubscribe.html", invalid=True), 404
+    return render_template("unsubscribe.html", done=True, **what), 200
+
+
+CATEGORY_NAMES = {
+    NotifyCategory.ROOM: "room messages",
+    NotifyCategory.ALERT: "Account Alerts",
+    NotifyCategory.UPDATE: "Updates",
+    NotifyCategory.TICKET: "support tickets",
+}
+
+
+def _what_it_stops(session: Session, scope: RoomEmails | CategoryEmails) -> dict[str, str] | None:
+    """The page's words for what the token stops, or None if its room or user is gone."""
+    if isinstance(scope, RoomEmails):
+        membership = session.get(Membership, scope.membership_id)
+        if membership is None:
+            return None
+        return {"room_title": get_room(session, membership.room_id).title}
+    if session.get(User, scope.user_id) is None:
+        return None
+    return {"category_name": CATEGORY_NAMES[scope.category]}
 
 
 csrf.exempt(unsubscribe)

@@ -33,6 +33,8 @@ def gateway_env(tmp_path: Path) -> dict[str, str]:
         GATEWAY_DATA_DIR=str(tmp_path / "gateway-data"),
         GATEWAY_SMTP_PORT=str(free_port()),
         GATEWAY_WEB_PORT=str(free_port()),
+        # As the walk-through says: no grace window, so notifications go at once.
+        GATEWAY_NOTIFY_GRACE_SECONDS="0",
     )
     return env
 

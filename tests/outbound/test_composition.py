@@ -14,7 +14,7 @@ import pytest
 from gateway.core.messages import NewFile
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.rooms import create_room, find_membership
-from gateway.core.unsubscribe import verify_unsubscribe_token
+from gateway.core.unsubscribe import RoomEmails, verify_unsubscribe_token
 from gateway.core.users import add_user
 from gateway.outbound.composition import (
     LOOP_HEADER,
@@ -106,7 +106,7 @@ def test_one_click_unsubscribe_names_the_members_room_membership(
     )
     assert match is not None
     membership = _membership(database, world.room, world.bob)
-    assert verify_unsubscribe_token(match.group(1), keys) == membership.id
+    assert verify_unsubscribe_token(match.group(1), keys) == RoomEmails(membership.id)
     # RFC 8058 section 3.1: exactly this value makes the POST a one-click unsubscribe.
     assert bob_email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 

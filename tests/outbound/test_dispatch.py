@@ -208,7 +208,9 @@ def test_references_are_capped_to_the_root_and_the_first_and_last_few(
 
 def test_threads_are_per_recipient(world, post, dispatch, emails_to) -> None:
     post("from alice")
+    dispatch()
     post("from bob", author=world.bob)
+    dispatch()
     post("from alice again")
     dispatch()
     (to_alice,) = emails_to(world.alice)

@@ -12,12 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from gateway.core.preferences import DEFAULTS, Preference, get_preferences
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.rooms import find_membership
-from gateway.core.unsubscribe import unsubscribe_token
+from gateway.core.unsubscribe import category_unsubscribe_token, unsubscribe_token
 from gateway.settings import Settings
 from gateway.store.database import Database
-from gateway.store.models import Membership
+from gateway.store.models import Membership, NotifyCategory, NotifyChannel, NotifyFrequency
 from gateway.web.app import create_app
 
 from support import MAIL_DOMAIN, SECRET_KEY, World
@@ -224,3 +225,65 @@ def test_token_signed_with_a_dropped_key_is_404(
 
     assert client.post(f"/u/{old_token}", data=ONE_CLICK_BODY).status_code == 404
     assert _email_muted(database, bob_membership) is False
+
+
+# --- one-click unsubscribe from a category ----------------------------------------------------
+
+
+def _preferences(database: Database, user_id: int) -> dict[NotifyCategory, Preference]:
+    with database.read_session() as session:
+        return get_preferences(session, user_id)
+
+
+def test_category_get_only_shows_a_form_naming_the_category(
+    client: FlaskClient, database: Database, keys: ReplyKeys, world: World
+) -> None:
+    before = _preferences(database, world.bob.id)
+    token = category_unsubscribe_token(world.bob.id, NotifyCategory.ALERT, keys)
+
+    response = client.get(f"/u/{token}")
+
+    assert response.status_code == 200
+    assert "Stop emails about Account Alerts?" in response.get_data(as_text=True)
+    assert _preferences(database, world.bob.id) == before
+
+
+def test_category_one_click_post_keeps_the_category_in_the_inbox_only(
+    client: FlaskClient, database: Database, keys: ReplyKeys, world: World
+) -> None:
+    token = category_unsubscribe_token(world.bob.id, NotifyCategory.ALERT, keys)
+
+    first = client.post(f"/u/{token}", data=ONE_CLICK_BODY)
+    second = client.post(f"/u/{token}", data=ONE_CLICK_BODY)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "Location" not in first.headers
+    assert "no longer get emails about Account Alerts" in second.get_data(as_text=True)
+    chosen = _preferences(database, world.bob.id)
+    assert chosen[NotifyCategory.ALERT].channel is NotifyChannel.INBOX
+    # Frequency kept, other categories and other users untouched.
+    assert chosen[NotifyCategory.ALERT].frequency is NotifyFrequency.IMMEDIATE
+    assert chosen[NotifyCategory.ROOM] == DEFAULTS[NotifyCategory.ROOM]
+    assert _preferences(database, world.alice.id)[NotifyCategory.ALERT].channel is (
+        NotifyChannel.BOTH
+    )
+
+
+def test_category_token_for_a_user_who_does_not_exist_is_404(
+    client: FlaskClient, keys: ReplyKeys, world: World
+) -> None:
+    token = category_unsubscribe_token(987_654_321, NotifyCategory.UPDATE, keys)
+    assert client.get(f"/u/{token}").status_code == 404
+    assert client.post(f"/u/{token}", data=ONE_CLICK_BODY).status_code == 404
+
+
+@pytest.mark.parametrize("position", [0, 20, 33])
+def test_tampered_category_token_is_404_and_changes_nothing(
+    client: FlaskClient, database: Database, keys: ReplyKeys, world: World, position: int
+) -> None:
+    token = category_unsubscribe_token(world.bob.id, NotifyCategory.ALERT, keys)
+    response = client.post(f"/u/{_tampered(token, position)}", data=ONE_CLICK_BODY)
+    assert response.status_code == 404
+    assert _preferences(database, world.bob.id)[NotifyCategory.ALERT].channel is (
+        NotifyChannel.BOTH
+    )

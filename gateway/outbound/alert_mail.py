@@ -1,0 +1,103 @@
+"""Alert mail: the email copy of an Account Alert or an Update.
+
+Owns how a system notification reads by email: From the site, the alert's title as subject,
+its body (Markdown rendered and sanitized when the alert was created) and link, and a deep
+link to the alert in the Message Center, which opening marks read. Alert emails are
+automatic mail (EMAIL-RULES section 3: Auto-Submitted, Precedence bulk) and carry a
+one-click unsubscribe scoped to their category (RFC 8058), except financial Account Alerts:
+critical mail that cannot be switched off, so it offers none.
+
+May import gateway.core and gateway.store; must not import Flask, aiosmtpd or smtplib.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from gateway.core.reply_addresses import ReplyKeys
+from gateway.core.unsubscribe import category_unsubscribe_token
+from gateway.outbound.composition import (
+    BODY_TRANSFER_ENCODING,
+    EMAIL_POLICY,
+    NOTIFICATIONS_LOCAL_PART,
+    ComposedEmail,
+    new_message_id,
+    one_line,
+    render_email_template,
+    set_automation_headers,
+)
+from gateway.settings import Settings
+from gateway.store.models import Alert, AlertCategory, NotifyCategory
+
+ALERT_TEMPLATES = "email/alert"
+CATEGORY_HEADERS = {AlertCategory.ALERT: "account-alert", AlertCategory.UPDATE: "update"}
+TAB_NAMES = {AlertCategory.ALERT: "Account Alerts", AlertCategory.UPDATE: "Updates"}
+NOTIFY_CATEGORIES = {
+    AlertCategory.ALERT: NotifyCategory.ALERT,
+    AlertCategory.UPDATE: NotifyCategory.UPDATE,
+}
+
+
+def compose_alert(
+    alert: Alert, *, settings: Settings, keys: ReplyKeys, now: datetime
+) -> ComposedEmail:
+    """The email copy of `alert` for its user.
+
+    Raises ValueError when the user's address cannot be written in a 7-bit header (an
+    internationalized local part, RFC 6531, which this composer does not send).
+    """
+    context = _alert_context(alert, settings, keys)
+    message_id = new_message_id(settings.mail_domain)
+    email = EmailMessage(policy=EMAIL_POLICY)
+    email["From"] = Address(
+        display_name=context["site_name"],
+        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+    )
+    email["To"] = Address(display_name=context["recipient_name"], addr_spec=alert.user.email)
+    email["Subject"] = one_line(_render("subject.txt", context))
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = f"<{message_id}>"
+    set_automation_headers(email, settings, CATEGORY_HEADERS[alert.category])
+    email["Precedence"] = "bulk"
+    if context["unsubscribe_url"]:
+        email["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+        # RFC 8058 section 3.1: a POST of exactly this body unsubscribes.
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(_render("body.txt", context), cte=BODY_TRANSFER_ENCODING)
+    email.add_alternative(_render("body.html", context), subtype="html", cte=BODY_TRANSFER_ENCODING)
+    return ComposedEmail(message_id=message_id, recipient=alert.user.email, raw=bytes(email))
+
+
+def _alert_context(alert: Alert, settings: Settings, keys: ReplyKeys) -> dict[str, Any]:
+    """One context for subject, text and HTML, so the three parts never disagree."""
+    link = alert.link
+    if link is not None and link.startswith("/"):
+        link = f"{settings.base_url}{link}"
+    unsubscribe_url = ""
+    if not alert.financial:
+        token = category_unsubscribe_token(alert.user_id, NOTIFY_CATEGORIES[alert.category], keys)
+        unsubscribe_url = f"{settings.base_url}/u/{token}"
+    return {
+        "site_name": one_line(settings.site_name),
+        "recipient_name": one_line(alert.user.display_name),
+        "title": one_line(alert.title),
+        "tab_name": TAB_NAMES[alert.category],
+        "is_update": alert.category is AlertCategory.UPDATE,
+        "body_text": alert.body_source.strip(),
+        # body_html was sanitized by core.rendering when the alert was created: trusted here.
+        "body_html": Markup(alert.body_html),
+        "link_url": link or "",
+        "alert_url": f"{settings.base_url}/alerts/{alert.id}",
+        "financial": alert.financial,
+        "unsubscribe_url": unsubscribe_url,
+    }
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    return render_email_template(ALERT_TEMPLATES, name, context)
