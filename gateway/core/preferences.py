@@ -123,6 +123,31 @@ def set_preference(
     return chosen
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def set_digest_schedule(
+    session: Session, user_id: int, *, hour: str | int, weekday: str | int
+) -> None:
+    """When the user's digests go, on their own clock: daily ones at `hour` (0-23), weekly
+    ones on `weekday` (0 = Monday ... 6 = Sunday) at that hour."""
+    chosen_hour = _whole_number_in(hour, range(24), "digest_hour", "choose an hour of the day")
+    chosen_day = _whole_number_in(weekday, range(7), "digest_weekday", "choose a day of the week")
+    user = _user(session, user_id)
+    user.digest_hour, user.digest_weekday = chosen_hour, chosen_day
+    session.flush()
+
+
+def _whole_number_in(value: str | int, allowed: range, field: str, message: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidSetting(field, message) from None
+    if number not in allowed:
+        raise InvalidSetting(field, message)
+    return number
+
+
 def stop_category_emails(session: Session, user_id: int, category: NotifyCategory) -> Preference:
     """The one-click unsubscribe of a category: its items stay in the web inbox, no more
     email (channel "inbox", frequency and "even if read" kept); idempotent."""
@@ -137,6 +162,22 @@ def stop_category_emails(session: Session, user_id: int, category: NotifyCategor
         frequency=current.frequency,
         email_even_if_read=current.email_even_if_read,
     )
+
+
+def stop_digest_emails(
+    session: Session, user_id: int, frequency: NotifyFrequency
+) -> list[NotifyCategory]:
+    """The one-click unsubscribe of a digest: every category sent at this frequency stays in
+    the web inbox only (stop_category_emails); the categories changed."""
+    chosen = get_preferences(session, user_id)
+    stopped = [
+        category
+        for category, preference in chosen.items()
+        if preference.frequency is frequency and preference.channel is not NotifyChannel.INBOX
+    ]
+    for category in stopped:
+        stop_category_emails(session, user_id, category)
+    return stopped
 
 
 def _parse_preference(

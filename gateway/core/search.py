@@ -319,9 +319,12 @@ def _search_statement(
             .where(_FTS.c.messages_fts.op("MATCH")(fts5_match_expression(query)))
             .order_by(_FTS.c.rowid.desc())
         )
-    return statement.where(_SEARCH_VECTOR.bool_op("@@")(_tsquery(query))).order_by(
-        Message.id.desc()
-    )
+    statement = statement.where(_SEARCH_VECTOR.bool_op("@@")(_tsquery(query)))
+    if query.before is not None:
+        # PostgreSQL would walk every newer message by id, filtering; in date order it walks
+        # back from the day named (or, for a rare word, sorts the few matches).
+        return statement.order_by(Message.created_at.desc(), Message.id.desc())
+    return statement.order_by(Message.id.desc())
 
 
 def _one_of(column_: ColumnElement[Any], ids: list[int]) -> ColumnElement[bool]:

@@ -4,12 +4,14 @@ Owns the token formats and what a valid token names (EMAIL-RULES section 3: scop
 or a category). A room token names one membership: the web adapter then mutes that member's
 emails from that room (core.rooms.mute_room_email). A category token names one user and one
 notification category (Account Alerts, Updates, ...): the user then gets that category in
-the web inbox only (`stop_category_emails`). Every token carries an HMAC over its scope and
+the web inbox only (core.preferences.stop_category_emails). A digest token names one user
+and one digest frequency: every category digested at that frequency then stays in the inbox
+(core.preferences.stop_digest_emails). Every token carries an HMAC over its scope and
 payload, so a forged or altered token is refused without a database lookup, and one kind can
 never be replayed as the other. It reveals no address: an id, maybe a category, and the MAC.
 Tokens are signed with a key of their own derived from the reply-address keys; after a
 rotation (current -> previous) links in mail already sent keep working. The two kinds have
-different lengths (32 and 34 characters).
+different lengths (32 characters; 34 for category and digest tokens).
 
 Must not import smtplib, Flask, Jinja or any other adapter library.
 """
@@ -23,13 +25,14 @@ import re
 from dataclasses import dataclass
 
 from gateway.core.reply_addresses import ReplyKeys
-from gateway.store.models import NotifyCategory
+from gateway.store.models import NotifyCategory, NotifyFrequency
 
 # Domain separation: this key signs nothing but unsubscribe tokens (see reply_addresses._derive).
 KEY_LABEL = b"gateway unsubscribe token v1"
 # Also signed, so a token can never be replayed as some other kind of token.
 ROOM_SCOPE = b"room-membership:"
 CATEGORY_SCOPE = b"user-category:"
+DIGEST_SCOPE = b"user-digest:"
 ID_BYTES = 8
 MAC_BYTES = 16  # 128 bits
 ROOM_TOKEN_LENGTH = (ID_BYTES + MAC_BYTES) * 4 // 3  # 32 characters: 24 bytes, no padding
@@ -41,6 +44,11 @@ CATEGORY_CODES: tuple[NotifyCategory, ...] = (
     NotifyCategory.ALERT,
     NotifyCategory.UPDATE,
     NotifyCategory.TICKET,
+)
+DIGEST_CODES: tuple[NotifyFrequency, ...] = (
+    NotifyFrequency.HOURLY,
+    NotifyFrequency.DAILY,
+    NotifyFrequency.WEEKLY,
 )
 _TOKEN_SHAPE = re.compile(
     rf"[A-Za-z0-9_-]{{{ROOM_TOKEN_LENGTH}}}|[A-Za-z0-9_-]{{{CATEGORY_TOKEN_LENGTH}}}"
@@ -62,6 +70,17 @@ class CategoryEmails:
     category: NotifyCategory
 
 
+@dataclass(frozen=True, slots=True)
+class DigestEmails:
+    """A digest token: one user's digests of one frequency (hourly, daily or weekly)."""
+
+    user_id: int
+    frequency: NotifyFrequency
+
+
+Scope = RoomEmails | CategoryEmails | DigestEmails
+
+
 def unsubscribe_token(membership_id: int, keys: ReplyKeys) -> str:
     """The token for the one-click unsubscribe link of one member's emails from one room."""
     payload = membership_id.to_bytes(ID_BYTES, "big")
@@ -74,7 +93,13 @@ def category_unsubscribe_token(user_id: int, category: NotifyCategory, keys: Rep
     return _encode(payload + _mac(CATEGORY_SCOPE, payload, keys.current))
 
 
-def verify_unsubscribe_token(token: str, keys: ReplyKeys) -> RoomEmails | CategoryEmails | None:
+def digest_unsubscribe_token(user_id: int, frequency: NotifyFrequency, keys: ReplyKeys) -> str:
+    """The token for the one-click unsubscribe link of one user's digests of one frequency."""
+    payload = user_id.to_bytes(ID_BYTES, "big") + bytes([DIGEST_CODES.index(frequency)])
+    return _encode(payload + _mac(DIGEST_SCOPE, payload, keys.current))
+
+
+def verify_unsubscribe_token(token: str, keys: ReplyKeys) -> Scope | None:
     """What a token unsubscribes from, or None if it is not a valid token."""
     if _TOKEN_SHAPE.fullmatch(token) is None:
         return None
@@ -84,13 +109,13 @@ def verify_unsubscribe_token(token: str, keys: ReplyKeys) -> RoomEmails | Catego
         if not _valid(ROOM_SCOPE, payload, raw[ID_BYTES:], keys):
             return None
         return RoomEmails(int.from_bytes(payload, "big"))
-    payload = raw[: ID_BYTES + 1]
-    if not _valid(CATEGORY_SCOPE, payload, raw[ID_BYTES + 1 :], keys):
-        return None
-    code = payload[ID_BYTES]
-    if code >= len(CATEGORY_CODES):
-        return None
-    return CategoryEmails(int.from_bytes(payload[:ID_BYTES], "big"), CATEGORY_CODES[code])
+    payload, mac = raw[: ID_BYTES + 1], raw[ID_BYTES + 1 :]
+    user_id, code = int.from_bytes(payload[:ID_BYTES], "big"), payload[ID_BYTES]
+    if _valid(CATEGORY_SCOPE, payload, mac, keys):
+        return CategoryEmails(user_id, CATEGORY_CODES[code]) if code < len(CATEGORY_CODES) else None
+    if _valid(DIGEST_SCOPE, payload, mac, keys):
+        return DigestEmails(user_id, DIGEST_CODES[code]) if code < len(DIGEST_CODES) else None
+    return None
 
 
 def _encode(raw: bytes) -> str:

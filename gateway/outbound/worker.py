@@ -1,7 +1,8 @@
 """The outbound worker step: what the scheduler and the `gateway worker` command run each tick.
 
 Owns the order of one outbound pass: dispatch due notifications into the outbox in one
-transaction and commit it, then deliver due outbox emails (which opens its own short
+transaction and commit it, queue the digests that fell due (a transaction each), then
+deliver due outbox emails (which opens its own short
 transactions, never one across network I/O). No scheduling here: `gateway serve` wires this
 into APScheduler elsewhere.
 
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.outbound.delivery import DeliveryReport, deliver_due
+from gateway.outbound.digest_dispatch import send_due_digests
 from gateway.outbound.dispatch import dispatch_notifications
 from gateway.settings import Settings
 from gateway.store.database import Database
@@ -22,7 +24,9 @@ from gateway.store.database import Database
 def run_outbound_once(
     database: Database, settings: Settings, keys: ReplyKeys, *, now: datetime
 ) -> tuple[int, DeliveryReport]:
-    """Queue the emails that are due and deliver what can go; (emails queued, delivery report)."""
+    """Queue the emails that are due (notifications whose grace window passed, then digests
+    whose slot came) and deliver what can go; (emails queued, delivery report)."""
     with database.transaction() as session:
         queued = dispatch_notifications(session, settings, keys, now=now)
+    queued += send_due_digests(database, settings, keys, now=now)
     return queued, deliver_due(database, settings, now=now)

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,3 +100,16 @@ def lock_for_transaction(session: Session, *keys: str) -> None:
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
         )
+
+
+def insert_ignoring_duplicates(
+    session: Session, model: type[Any], values: dict[str, Any]
+) -> int | None:
+    """INSERT one row unless it would break a unique constraint; the new row's id, or None
+    when an equal row exists (or a concurrent transaction just inserted one: PostgreSQL's
+    ON CONFLICT waits for it and then skips). The claim primitive for work done once."""
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(table).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(table.c.id)).scalar()

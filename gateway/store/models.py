@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -195,6 +196,10 @@ class User(Base):
     ooo_message: Mapped[str | None] = mapped_column(Text)
     ooo_starts_at: Mapped[datetime | None]
     ooo_ends_at: Mapped[datetime | None]
+    # When digests go, in the user's zone: daily at this hour, weekly on this weekday
+    # (0 = Monday) at this hour.
+    digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
+    digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
     accounts: Mapped[list[Account]] = relationship(back_populates="user")
 
@@ -382,6 +387,25 @@ class Notification(Base):
     room: Mapped[Room | None] = relationship()
     message: Mapped[Message | None] = relationship()
     alert: Mapped[Alert | None] = relationship()
+
+
+class Digest(Base):
+    """One digest email owed to a user for one schedule slot (frequency + the moment it
+    fell due, UTC). The unique row is the claim: whoever inserts it builds the email, so
+    however many workers run, a slot is digested once."""
+
+    __tablename__ = "digests"
+    __table_args__ = (
+        UniqueConstraint("user_id", "frequency", "slot_at", name="uq_digests_user_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    frequency: Mapped[NotifyFrequency] = mapped_column(_enum(NotifyFrequency, "notify_frequency"))
+    slot_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
 
 class OutboxEmail(Base):

@@ -18,8 +18,10 @@ from werkzeug.wrappers import Response
 
 from gateway.core.errors import DomainError
 from gateway.core.preferences import (
+    WEEKDAYS,
     InvalidSetting,
     get_preferences,
+    set_digest_schedule,
     set_enter_sends,
     set_out_of_office,
     set_preference,
@@ -84,6 +86,8 @@ def _stored_form(user: User) -> dict[str, Any]:
         "presence": stored.presence.value,
         "enter_sends": "yes" if stored.enter_sends else "no",
         "time_zone": stored.time_zone,
+        "digest_hour": str(stored.digest_hour),
+        "digest_weekday": str(stored.digest_weekday),
     }
     for category, preference in chosen.items():
         form[f"{category.value}-channel"] = preference.channel.value
@@ -109,6 +113,7 @@ def _render(
         channels=CHANNEL_LABELS,
         frequencies=FREQUENCY_LABELS,
         zones=time_zone_names(),
+        weekdays=WEEKDAYS,
         # Out-of-office times are in the saved zone, even while a new one is being refused.
         shown_zone=stored["time_zone"],
     )
@@ -139,6 +144,8 @@ def save_notifications() -> Response | tuple[str, int]:
         submitted[f"{prefix}-channel"] = request.form.get(f"{prefix}-channel", "")
         submitted[f"{prefix}-frequency"] = request.form.get(f"{prefix}-frequency", "")
         submitted[f"{prefix}-email_even_if_read"] = f"{prefix}-email_even_if_read" in request.form
+    submitted["digest_hour"] = request.form.get("digest_hour", "")
+    submitted["digest_weekday"] = request.form.get("digest_weekday", "")
     try:
         with writing() as session:
             _save_each_category(session, current_user().id, submitted)
@@ -163,6 +170,12 @@ def _save_each_category(session: Any, user_id: int, submitted: dict[str, Any]) -
             )
         except InvalidSetting as error:
             errors[error.field] = str(error)
+    try:
+        set_digest_schedule(
+            session, user_id, hour=submitted["digest_hour"], weekday=submitted["digest_weekday"]
+        )
+    except InvalidSetting as error:
+        errors[error.field] = str(error)
     if errors:
         raise _Refused(errors)
 

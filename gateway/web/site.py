@@ -14,9 +14,15 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from gateway.core.errors import NotFound
-from gateway.core.preferences import stop_category_emails
+from gateway.core.preferences import stop_category_emails, stop_digest_emails
 from gateway.core.rooms import get_room, mute_room_email
-from gateway.core.unsubscribe import CategoryEmails, RoomEmails, verify_unsubscribe_token
+from gateway.core.unsubscribe import (
+    CategoryEmails,
+    DigestEmails,
+    RoomEmails,
+    Scope,
+    verify_unsubscribe_token,
+)
 from gateway.store.models import Membership, NotifyCategory, User
 from gateway.web.request_db import reading, writing
 from gateway.web.security import csrf
@@ -68,8 +74,10 @@ def unsubscribe(token: str) -> tuple[str, int]:
             what = _what_it_stops(session, scope)
             if isinstance(scope, RoomEmails):
                 mute_room_email(session, scope.membership_id)
-            else:
+            elif isinstance(scope, CategoryEmails):
                 stop_category_emails(session, scope.user_id, scope.category)
+            else:
+                stop_digest_emails(session, scope.user_id, scope.frequency)
     except NotFound:
         return render_template("unsubscribe.html", invalid=True), 404
     if what is None:
@@ -85,7 +93,7 @@ CATEGORY_NAMES = {
 }
 
 
-def _what_it_stops(session: Session, scope: RoomEmails | CategoryEmails) -> dict[str, str] | None:
+def _what_it_stops(session: Session, scope: Scope) -> dict[str, str] | None:
     """The page's words for what the token stops, or None if its room or user is gone."""
     if isinstance(scope, RoomEmails):
         membership = session.get(Membership, scope.membership_id)
@@ -94,6 +102,8 @@ def _what_it_stops(session: Session, scope: RoomEmails | CategoryEmails) -> dict
         return {"room_title": get_room(session, membership.room_id).title}
     if session.get(User, scope.user_id) is None:
         return None
+    if isinstance(scope, DigestEmails):
+        return {"category_name": f"{scope.frequency.value} digests"}
     return {"category_name": CATEGORY_NAMES[scope.category]}
 
 

@@ -17,12 +17,14 @@ from gateway.core.unsubscribe import (
     ID_BYTES,
     ROOM_TOKEN_LENGTH,
     CategoryEmails,
+    DigestEmails,
     RoomEmails,
     category_unsubscribe_token,
+    digest_unsubscribe_token,
     unsubscribe_token,
     verify_unsubscribe_token,
 )
-from gateway.store.models import NotifyCategory
+from gateway.store.models import NotifyCategory, NotifyFrequency
 
 SECRET = "unsubscribe-test-secret-0123456789abcdef"
 NEXT_SECRET = "unsubscribe-next-secret-fedcba9876543210"
@@ -151,3 +153,19 @@ def test_a_category_code_beyond_the_known_ones_is_refused(keys: ReplyKeys) -> No
         .rstrip("=")
     )
     assert verify_unsubscribe_token(token, keys) is None
+
+
+@pytest.mark.parametrize(
+    "frequency", [NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY]
+)
+def test_digest_token_names_the_user_and_frequency_and_is_no_category_token(
+    keys: ReplyKeys, frequency: NotifyFrequency
+) -> None:
+    token = digest_unsubscribe_token(7, frequency, keys)
+    assert len(token) == CATEGORY_TOKEN_LENGTH
+    assert verify_unsubscribe_token(token, keys) == DigestEmails(7, frequency)
+    # Its MAC is over the digest scope: the same bytes never pass as a category token.
+    raw = base64.urlsafe_b64decode(token + "==")
+    payload, mac = raw[: ID_BYTES + 1], raw[ID_BYTES + 1 :]
+    assert not unsubscribe._valid(unsubscribe.CATEGORY_SCOPE, payload, mac, keys)
+    assert unsubscribe._valid(unsubscribe.DIGEST_SCOPE, payload, mac, keys)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from flask.testing import FlaskClient
 
 from gateway.core.preferences import DEFAULTS, get_preferences
@@ -25,6 +26,8 @@ NOTIFICATIONS = {
     "update-frequency": "never",
     "ticket-channel": "both",
     "ticket-frequency": "daily",
+    "digest_hour": "7",
+    "digest_weekday": "4",
 }
 
 
@@ -88,9 +91,32 @@ def test_saving_notifications_stores_every_category(
     assert chosen[NotifyCategory.ALERT].channel == NotifyChannel.INBOX
     assert chosen[NotifyCategory.UPDATE].frequency == NotifyFrequency.NEVER
     assert chosen[NotifyCategory.TICKET].email_even_if_read is False
+    user = _user(database, world.alice.id)
+    assert (user.digest_hour, user.digest_weekday) == (7, 4)
     page = client.get("/settings").get_data(as_text=True)
     assert "Notification settings saved." in page
     assert '<option value="hourly" selected>Hourly digest</option>' in page
+    assert '<option value="7" selected>07:00</option>' in page
+    assert '<option value="4" selected>Friday</option>' in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("digest_hour", "24"), ("digest_hour", "8am"), ("digest_weekday", "7")]
+)
+def test_an_impossible_digest_time_is_refused_and_nothing_is_saved(
+    client: FlaskClient, database: Database, world: World, field: str, value: str
+) -> None:
+    sign_in(client, world.alice)
+
+    status, page = _post(client, "/settings/notifications", {**NOTIFICATIONS, field: value})
+
+    assert status == 400
+    message = _error_after(page, field)
+    assert message is not None and message.startswith("choose")
+    user = _user(database, world.alice.id)
+    assert (user.digest_hour, user.digest_weekday) == (8, 0)
+    with database.read_session() as session:
+        assert get_preferences(session, world.alice.id) == DEFAULTS
 
 
 def test_switching_account_alerts_off_is_refused_and_nothing_is_saved(

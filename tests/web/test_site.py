@@ -12,10 +12,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.core.preferences import DEFAULTS, Preference, get_preferences
+from gateway.core.preferences import DEFAULTS, Preference, get_preferences, set_preference
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.rooms import find_membership
-from gateway.core.unsubscribe import category_unsubscribe_token, unsubscribe_token
+from gateway.core.unsubscribe import (
+    category_unsubscribe_token,
+    digest_unsubscribe_token,
+    unsubscribe_token,
+)
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Membership, NotifyCategory, NotifyChannel, NotifyFrequency
@@ -287,3 +291,29 @@ def test_tampered_category_token_is_404_and_changes_nothing(
     assert _preferences(database, world.bob.id)[NotifyCategory.ALERT].channel is (
         NotifyChannel.BOTH
     )
+
+
+def test_digest_one_click_post_keeps_that_frequencys_categories_in_the_inbox(
+    client: FlaskClient, database: Database, keys: ReplyKeys, world: World
+) -> None:
+    with database.transaction() as session:
+        for category in (NotifyCategory.ROOM, NotifyCategory.UPDATE):
+            set_preference(
+                session,
+                world.bob.id,
+                category,
+                channel=NotifyChannel.BOTH,
+                frequency=NotifyFrequency.DAILY,
+            )
+    token = digest_unsubscribe_token(world.bob.id, NotifyFrequency.DAILY, keys)
+
+    shown = client.get(f"/u/{token}")
+    assert "Stop emails about daily digests?" in shown.get_data(as_text=True)
+    response = client.post(f"/u/{token}", data=ONE_CLICK_BODY)
+
+    assert response.status_code == 200
+    chosen = _preferences(database, world.bob.id)
+    assert chosen[NotifyCategory.ROOM].channel is NotifyChannel.INBOX
+    assert chosen[NotifyCategory.UPDATE].channel is NotifyChannel.INBOX
+    # Immediate categories are not digests: untouched.
+    assert chosen[NotifyCategory.ALERT] == DEFAULTS[NotifyCategory.ALERT]

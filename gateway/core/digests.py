@@ -1,0 +1,288 @@
+"""Digests: when a user's hourly, daily and weekly digests fall due, and what goes in them.
+
+Owns the digest schedule and contents (EMAIL-RULES section 5):
+- Slots. Hourly digests fall due at the top of each hour, daily ones at the user's digest
+  hour, weekly ones on their digest weekday at that hour, all on the user's own wall clock
+  (gateway.core.preferences.local_to_utc: a digest hour that a DST change skips moves forward
+  by the gap, one that happens twice means its first occurrence), so they stay put across DST
+  and in any zone (UTC+13, UTC-11, half-hour offsets).
+- Due digests. A (user, frequency) pair is due when the user has items waiting for a digest
+  (notifications in state DIGEST, decided before the latest slot) and no digest for that
+  slot exists yet. `claim_digest` inserts the slot's row; the unique row is the claim, so two
+  workers never build the same digest.
+- Contents. `collect_digest_items` locks the user's waiting items and decides each again
+  (gateway.core.notifications.decide): what was read, deleted or switched off since is
+  skipped, never sent. An item goes by email at most once: immediately or in a digest,
+  never both, and only while unread. `group_items` groups what is left by room and by
+  category, capping long groups with "+N more". A digest with nothing left is not sent.
+
+Functions flush; the caller commits. Must not import any adapter library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.core.notifications import (
+    Action,
+    PreferenceCache,
+    decide,
+    gather_facts,
+)
+from gateway.core.preferences import Preference, local_to_utc, user_zone
+from gateway.store.database import insert_ignoring_duplicates
+from gateway.store.models import (
+    Digest,
+    Notification,
+    NotificationState,
+    NotifyCategory,
+    NotifyFrequency,
+    User,
+)
+
+DIGEST_FREQUENCIES = (NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY)
+MAX_ITEMS_PER_GROUP = 5  # lines shown per room or category; the rest is "+N more"
+MAX_GROUPS = 20  # rooms and categories shown; the rest is counted in the closing line
+
+
+# --- the schedule -----------------------------------------------------------------------------
+
+
+def latest_slot(
+    frequency: NotifyFrequency, now: datetime, zone: ZoneInfo, *, hour: int, weekday: int
+) -> datetime:
+    """The most recent moment (UTC, at or before `now`) a digest of `frequency` fell due for
+    a user in `zone` with this digest hour and weekday (0 = Monday)."""
+    local = now.astimezone(zone)
+    if frequency is NotifyFrequency.HOURLY:
+        return _hour_start(now, zone)
+    day = local.date()
+    if frequency is NotifyFrequency.WEEKLY:
+        day -= timedelta(days=(day.weekday() - weekday) % 7)
+    step = timedelta(days=7 if frequency is NotifyFrequency.WEEKLY else 1)
+    slot = _wall_clock(day, hour, zone)
+    while slot > now:
+        day -= step
+        slot = _wall_clock(day, hour, zone)
+    return slot
+
+
+def _hour_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The start of the local hour containing `now` (zones with :30 and :45 offsets have
+    hours that do not start on the UTC hour)."""
+    local = now.astimezone(zone)
+    start = local.replace(minute=0, second=0, microsecond=0)
+    return start.astimezone(now.tzinfo)
+
+
+def _wall_clock(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    return local_to_utc(datetime.combine(day, time(hour)), zone)
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    user_id: int
+    frequency: NotifyFrequency
+    slot_at: datetime
+
+
+def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[DueDigest]:
+    """Digests due by `now`: for each user with waiting items, each digest frequency their
+    items' categories use, when its latest slot has no digest yet and came after the
+    oldest of those items was decided."""
+    waiting = session.execute(
+        select(Notification.user_id, Notification.category, func.min(Notification.decided_at))
+        .where(Notification.state == NotificationState.DIGEST)
+        .group_by(Notification.user_id, Notification.category)
+        .order_by(Notification.user_id)
+    ).all()
+    oldest: dict[int, dict[NotifyCategory, datetime]] = {}
+    for user_id, category, decided_at in waiting:
+        oldest.setdefault(user_id, {})[category] = decided_at
+    due: list[DueDigest] = []
+    preferences = PreferenceCache(session)
+    for user_id, categories in oldest.items():
+        user = session.get(User, user_id)
+        if user is None:
+            continue
+        for frequency, since in _oldest_by_frequency(preferences, user_id, categories).items():
+            slot = latest_slot(
+                frequency, now, user_zone(user), hour=user.digest_hour, weekday=user.digest_weekday
+            )
+            if since <= slot and not _digest_exists(session, user_id, frequency, slot):
+                due.append(DueDigest(user_id, frequency, slot))
+        if len(due) >= limit:
+            break
+    return due[:limit]
+
+
+def digest_frequency(preference: Preference) -> NotifyFrequency:
+    """The digest an item of this preference goes in: its frequency's; an item whose
+    category went back to immediate (or off) while it waited goes in the next hourly one
+    (where it is sent, or skipped by the rules)."""
+    if preference.frequency in DIGEST_FREQUENCIES:
+        return preference.frequency
+    return NotifyFrequency.HOURLY
+
+
+def _oldest_by_frequency(
+    preferences: PreferenceCache, user_id: int, categories: dict[NotifyCategory, datetime]
+) -> dict[NotifyFrequency, datetime]:
+    oldest: dict[NotifyFrequency, datetime] = {}
+    for category, decided_at in categories.items():
+        frequency = digest_frequency(preferences.get(user_id, category))
+        oldest[frequency] = min(decided_at, oldest.get(frequency, decided_at))
+    return oldest
+
+
+def _digest_exists(
+    session: Session, user_id: int, frequency: NotifyFrequency, slot: datetime
+) -> bool:
+    return (
+        session.scalar(
+            select(Digest.id).where(
+                Digest.user_id == user_id, Digest.frequency == frequency, Digest.slot_at == slot
+            )
+        )
+        is not None
+    )
+
+
+def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest | None:
+    """The slot's digest row, inserted now; None when another worker claimed it first."""
+    inserted = insert_ignoring_duplicates(
+        session,
+        Digest,
+        {
+            "user_id": due.user_id,
+            "frequency": due.frequency,
+            "slot_at": due.slot_at,
+            "created_at": now,
+            "item_count": 0,
+        },
+    )
+    return session.get(Digest, inserted) if inserted is not None else None
+
+
+# --- the contents -----------------------------------------------------------------------------
+
+
+def collect_digest_items(session: Session, digest: Digest, *, now: datetime) -> list[Notification]:
+    """The user's waiting items that go in this digest, locked; those that no longer
+    deserve an email are marked skipped with the reason (read, deleted, switched off...)."""
+    waiting = session.scalars(
+        select(Notification)
+        .where(
+            Notification.user_id == digest.user_id,
+            Notification.state == NotificationState.DIGEST,
+            Notification.decided_at <= digest.slot_at,
+        )
+        .order_by(Notification.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    preferences = PreferenceCache(session)
+    items: list[Notification] = []
+    for notification in waiting:
+        preference = preferences.get(notification.user_id, notification.category)
+        if digest_frequency(preference) is not digest.frequency:
+            continue  # another digest's item
+        decision = decide(gather_facts(session, notification, preferences, now=now))
+        if decision.action is Action.SKIP:
+            notification.state = NotificationState.SKIPPED
+            notification.reason = decision.reason
+        else:
+            items.append(notification)
+    session.flush()
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    author: str
+    text: str
+    created_at: datetime
+
+
+@dataclass
+class DigestGroup:
+    """One room (its messages) or one category (its alerts) in a digest."""
+
+    title: str
+    path: str  # where the group's link leads (opening it marks the items read)
+    category: NotifyCategory
+    lines: list[DigestLine] = field(default_factory=list)
+    more: int = 0  # items beyond the lines shown
+
+    @property
+    def count(self) -> int:
+        return len(self.lines) + self.more
+
+
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    groups: list[DigestGroup]
+    more_groups: int  # groups beyond those shown
+    more_items: int  # their items
+    total: int
+
+
+def group_items(items: Sequence[Notification]) -> DigestContent:
+    """Items grouped by room (messages) and by category (alerts), busiest first, each group
+    showing its newest MAX_ITEMS_PER_GROUP lines."""
+    groups: dict[tuple[str, int], DigestGroup] = {}
+    for item in sorted(items, key=lambda n: n.id, reverse=True):
+        key, group = _group_for(item)
+        group = groups.setdefault(key, group)
+        if len(group.lines) < MAX_ITEMS_PER_GROUP:
+            group.lines.append(_line(item))
+        else:
+            group.more += 1
+    ordered = sorted(groups.values(), key=lambda g: (-g.count, g.title))
+    shown, hidden = ordered[:MAX_GROUPS], ordered[MAX_GROUPS:]
+    return DigestContent(
+        groups=shown,
+        more_groups=len(hidden),
+        more_items=sum(group.count for group in hidden),
+        total=len(items),
+    )
+
+
+ALERT_GROUPS = {
+    NotifyCategory.ALERT: ("Account Alerts", "/alerts"),
+    NotifyCategory.UPDATE: ("Updates", "/updates"),
+}
+
+
+def _group_for(item: Notification) -> tuple[tuple[str, int], DigestGroup]:
+    if item.alert is not None:
+        title, path = ALERT_GROUPS[item.category]
+        return ("category", list(NotifyCategory).index(item.category)), DigestGroup(
+            title, path, item.category
+        )
+    room = item.room
+    assert room is not None
+    return ("room", room.id), DigestGroup(room.title, f"/rooms/{room.id}", item.category)
+
+
+def _line(item: Notification) -> DigestLine:
+    if item.alert is not None:
+        return DigestLine("", item.alert.title, item.alert.created_at)
+    message = item.message
+    assert message is not None
+    author = message.author.display_name if message.author else ""
+    return DigestLine(author, " ".join(message.body_source.split()), message.created_at)
+
+
+def mark_digested(items: Sequence[Notification], digest: Digest, outbox_id: int | None) -> None:
+    for item in items:
+        item.state = NotificationState.DIGESTED
+        item.outbox_id = outbox_id
+    digest.item_count = len(items)
+    digest.outbox_id = outbox_id

@@ -1,0 +1,130 @@
+"""Digest mail: one email gathering a user's unread items for an hourly, daily or weekly digest.
+
+Owns how a digest reads: its subject counts what is waiting, the body lists it by room and by
+category (gateway.core.digests.group_items), each group linking to the page that shows it
+(opening it marks its items read), with "+N more" where a group is long. Digests are
+automatic mail (EMAIL-RULES section 3: Auto-Submitted, Precedence bulk) with a one-click
+unsubscribe (RFC 8058) from digests of this frequency.
+
+May import gateway.core and gateway.store; must not import Flask, aiosmtpd or smtplib.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from gateway.core.digests import DigestContent
+from gateway.core.preferences import user_zone
+from gateway.core.reply_addresses import ReplyKeys
+from gateway.core.unsubscribe import digest_unsubscribe_token
+from gateway.outbound.composition import (
+    BODY_TRANSFER_ENCODING,
+    EMAIL_POLICY,
+    NOTIFICATIONS_LOCAL_PART,
+    ComposedEmail,
+    new_message_id,
+    one_line,
+    render_email_template,
+    set_automation_headers,
+)
+from gateway.settings import Settings
+from gateway.store.models import NotifyFrequency, User
+
+DIGEST_TEMPLATES = "email/digest"
+DIGEST_CATEGORY = "digest"
+LINE_LENGTH = 140  # characters of a message shown in a digest line
+FREQUENCY_WORDS = {
+    NotifyFrequency.HOURLY: "hourly",
+    NotifyFrequency.DAILY: "daily",
+    NotifyFrequency.WEEKLY: "weekly",
+}
+
+
+def compose_digest(
+    user: User,
+    content: DigestContent,
+    frequency: NotifyFrequency,
+    *,
+    settings: Settings,
+    keys: ReplyKeys,
+    now: datetime,
+) -> ComposedEmail:
+    """The digest email for `user`. Raises ValueError when their address cannot be written
+    in a 7-bit header (an internationalized local part, RFC 6531)."""
+    context = _digest_context(user, content, frequency, settings, keys)
+    message_id = new_message_id(settings.mail_domain)
+    email = EmailMessage(policy=EMAIL_POLICY)
+    email["From"] = Address(
+        display_name=context["site_name"],
+        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+    )
+    email["To"] = Address(display_name=context["recipient_name"], addr_spec=user.email)
+    email["Subject"] = one_line(_render("subject.txt", context))
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = f"<{message_id}>"
+    set_automation_headers(email, settings, DIGEST_CATEGORY)
+    email["Precedence"] = "bulk"
+    email["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    # RFC 8058 section 3.1: a POST of exactly this body unsubscribes.
+    email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(_render("body.txt", context), cte=BODY_TRANSFER_ENCODING)
+    email.add_alternative(_render("body.html", context), subtype="html", cte=BODY_TRANSFER_ENCODING)
+    return ComposedEmail(message_id=message_id, recipient=user.email, raw=bytes(email))
+
+
+def _digest_context(
+    user: User,
+    content: DigestContent,
+    frequency: NotifyFrequency,
+    settings: Settings,
+    keys: ReplyKeys,
+) -> dict[str, Any]:
+    """One context for subject, text and HTML, so the three parts never disagree."""
+    zone = user_zone(user)
+    groups = [
+        {
+            "title": one_line(group.title),
+            "url": f"{settings.base_url}{group.path}",
+            "count": group.count,
+            "more": group.more,
+            "lines": [
+                {
+                    "author": one_line(line.author),
+                    "text": _shorten(line.text),
+                    "time": _time_text(line.created_at.astimezone(zone)),
+                }
+                for line in group.lines
+            ],
+        }
+        for group in content.groups
+    ]
+    token = digest_unsubscribe_token(user.id, frequency, keys)
+    return {
+        "site_name": one_line(settings.site_name),
+        "recipient_name": one_line(user.display_name),
+        "frequency": FREQUENCY_WORDS[frequency],
+        "total": content.total,
+        "groups": groups,
+        "more_groups": content.more_groups,
+        "more_items": content.more_items,
+        "inbox_url": f"{settings.base_url}/rooms",
+        "settings_url": f"{settings.base_url}/settings",
+        "unsubscribe_url": f"{settings.base_url}/u/{token}",
+    }
+
+
+def _shorten(text: str) -> str:
+    text = one_line(text)
+    return text if len(text) <= LINE_LENGTH else text[: LINE_LENGTH - 1].rstrip() + "\u2026"
+
+
+def _time_text(local: datetime) -> str:
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    return render_email_template(DIGEST_TEMPLATES, name, context)
