@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, defer, joinedload, selectinload
 from gateway.core.contact_details import contact_details_refusal, find_contact_details
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from gateway.core.notifications import queue_notifications
+from gateway.core.out_of_office import answer_out_of_office
 from gateway.core.rendering import render_markdown
 from gateway.core.rooms import get_own_membership
 from gateway.store.models import (
@@ -57,10 +58,12 @@ CONTACT_DETAILS_ROOM_KINDS = frozenset({RoomKind.CONTRACT})
 BLOCKED_REFUSAL = "You cannot send messages to this person."
 
 # One statement per stage per batch, built once: the SMTP intake runs them for every batch.
-# The room kind rides along with the members (the contact-details and block rules need it).
+# The room kind rides along with the members (the contact-details and block rules need it),
+# and whether each member has an out-of-office reply on (direct messages may need an answer).
 _ACTIVE_MEMBERS = (
-    select(Membership.room_id, Membership.user_id, Room.kind)
+    select(Membership.room_id, Membership.user_id, Room.kind, User.ooo_enabled)
     .join(Room, Room.id == Membership.room_id)
+    .join(User, User.id == Membership.user_id)
     .where(
         Membership.room_id.in_(bindparam("room_ids", expanding=True)),
         Membership.left_at.is_(None),
@@ -124,7 +127,8 @@ def post_message(
     max_files: int | None = None,
     max_bytes: int | None = None,
 ) -> PostedMessage:
-    """Store a message by a member and owe every other member a notification.
+    """Store a message by a member, owe every other member a notification, and let an away
+    member of a direct room answer (gateway.core.out_of_office).
 
     With `max_files` / `max_bytes` (the web's attachment limits) the files are checked
     against them first: InvalidInput, nothing stored, when over.
@@ -166,6 +170,17 @@ def post_messages(
             rooms.kinds,
             now=now,
         )
+        if rooms.out_of_office:  # no query at all unless someone may be away
+            answer_out_of_office(
+                session,
+                [(mid, d.room_id, d.author_id, d.origin) for mid, (_, d, _), _ in posted],
+                {
+                    room_id: [u for u in user_ids if u in rooms.out_of_office]
+                    for room_id, user_ids in rooms.members.items()
+                },
+                rooms.kinds,
+                now=now,
+            )
         for message_id, (index, draft, source), html in posted:
             results[index] = PostedMessage(
                 message_id, draft.room_id, draft.author_id, source, html, now
@@ -220,6 +235,7 @@ class _RoomFacts:
     members: dict[int, list[int]]  # room id -> active user ids, in the order they joined
     kinds: dict[int, RoomKind]
     blocked: frozenset[frozenset[int]]  # pairs of users where one blocked the other
+    out_of_office: frozenset[int]  # members whose out-of-office reply is on (maybe not now)
 
 
 def _refusal(
@@ -258,9 +274,12 @@ def _room_facts(session: Session, room_ids: Iterable[int]) -> _RoomFacts:
     """Members and kind of each room (one query), and blocks in direct rooms (one more)."""
     members: dict[int, list[int]] = {}
     kinds: dict[int, RoomKind] = {}
+    out_of_office: set[int] = set()
     for row in session.connection().execute(_ACTIVE_MEMBERS, {"room_ids": list(room_ids)}):
         members.setdefault(row.room_id, []).append(row.user_id)
         kinds[row.room_id] = row.kind
+        if row.ooo_enabled:
+            out_of_office.add(row.user_id)
     direct_users = {
         user_id
         for room_id, kind in kinds.items()
@@ -271,7 +290,7 @@ def _room_facts(session: Session, room_ids: Iterable[int]) -> _RoomFacts:
     if direct_users:
         rows = session.connection().execute(_BLOCKS_BETWEEN, {"user_ids": list(direct_users)})
         blocked = frozenset(frozenset((row.blocker_id, row.blocked_id)) for row in rows)
-    return _RoomFacts(members, kinds, blocked)
+    return _RoomFacts(members, kinds, blocked, frozenset(out_of_office))
 
 
 def _rooms_of(session: Session, message_ids: set[int]) -> dict[int, int]:

@@ -280,10 +280,16 @@ def set_out_of_office(
         raise InvalidSetting("ooo_ends", "the end must be after the start")
     if enabled and ends is not None and ends <= now:
         raise InvalidSetting("ooo_ends", "the end is already past")
-    user.ooo_enabled = enabled
-    user.ooo_message = message or None
-    user.ooo_starts_at = starts
-    user.ooo_ends_at = ends
+    chosen = (enabled, message or None, starts, ends)
+    if enabled and chosen != (
+        user.ooo_enabled,
+        user.ooo_message,
+        user.ooo_starts_at,
+        user.ooo_ends_at,
+    ):
+        # A new period or an edited message: everyone gets the answer afresh (RFC 5230 4.1).
+        user.ooo_set_at = now
+    user.ooo_enabled, user.ooo_message, user.ooo_starts_at, user.ooo_ends_at = chosen
     session.flush()
     return user
 

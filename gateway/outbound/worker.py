@@ -1,8 +1,8 @@
 """The outbound worker step: what the scheduler and the `gateway worker` command run each tick.
 
-Owns the order of one outbound pass: dispatch due notifications into the outbox in one
-transaction and commit it, queue the digests that fell due (a transaction each), then
-deliver due outbox emails (which opens its own short
+Owns the order of one outbound pass: in one transaction, dispatch the notifications whose
+grace window passed and compose the out-of-office auto-replies owed, and commit; then queue
+the digests whose slot came (a transaction each); then deliver due outbox emails (short
 transactions, never one across network I/O). No scheduling here: `gateway serve` wires this
 into APScheduler elsewhere.
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gateway.core.reply_addresses import ReplyKeys
+from gateway.outbound.auto_replies import queue_auto_replies
 from gateway.outbound.delivery import DeliveryReport, deliver_due
 from gateway.outbound.digest_dispatch import send_due_digests
 from gateway.outbound.dispatch import dispatch_notifications
@@ -28,5 +29,6 @@ def run_outbound_once(
     whose slot came) and deliver what can go; (emails queued, delivery report)."""
     with database.transaction() as session:
         queued = dispatch_notifications(session, settings, keys, now=now)
+        queued += queue_auto_replies(session, settings, keys, now=now)
     queued += send_due_digests(database, settings, keys, now=now)
     return queued, deliver_due(database, settings, now=now)

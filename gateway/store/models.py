@@ -171,6 +171,13 @@ class RoomEventKind(enum.StrEnum):
     DELETED = "deleted"
 
 
+class AutoResponseState(enum.StrEnum):
+    NOTE = "note"  # the note in the conversation only (the message came from the web)
+    PENDING = "pending"  # an auto-reply email is owed to the sender
+    QUEUED = "queued"  # ... and is in the outbox
+    CAPPED = "capped"  # not emailed: the sender's address had its day's auto-replies
+
+
 class OutboxState(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
@@ -196,6 +203,8 @@ class User(Base):
     ooo_message: Mapped[str | None] = mapped_column(Text)
     ooo_starts_at: Mapped[datetime | None]
     ooo_ends_at: Mapped[datetime | None]
+    # When this out-of-office period or message was set: a new one answers everyone afresh.
+    ooo_set_at: Mapped[datetime | None]
     # When digests go, in the user's zone: daily at this hour, weekly on this weekday
     # (0 = Monday) at this hour.
     digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
@@ -387,6 +396,32 @@ class Notification(Base):
     room: Mapped[Room | None] = relationship()
     message: Mapped[Message | None] = relationship()
     alert: Mapped[Alert | None] = relationship()
+
+
+class AutoResponse(Base):
+    """One out-of-office answer (RFC 3834, RFC 5230): an away user's note to a sender of a
+    direct message, and the auto-reply email when the message came by email. At most one
+    per away user, sender and out-of-office period within RESPONSE_INTERVAL."""
+
+    __tablename__ = "auto_responses"
+    __table_args__ = (
+        Index("ix_auto_responses_user_sender", "user_id", "sender_id", "created_at"),
+        Index("ix_auto_responses_state", "state"),
+        Index("ix_auto_responses_address", "sender_address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sender_address: Mapped[str] = mapped_column(String(320))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    ooo_set_at: Mapped[datetime | None]
+    state: Mapped[AutoResponseState] = mapped_column(
+        _enum(AutoResponseState, "auto_response_state")
+    )
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
 
 class Digest(Base):

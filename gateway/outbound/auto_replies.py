@@ -1,0 +1,178 @@
+"""Auto-replies: the out-of-office email owed to someone who emailed an away user.
+
+Owns composing and queueing what gateway.core.out_of_office decided (state PENDING) as RFC
+3834 auto-replies: `Auto-Submitted: auto-replied`, a null envelope sender (so nothing ever
+bounces back to us or to them), In-Reply-To / References to the message answered, the
+subject "Auto: " and the original, plus `X-Auto-Response-Suppress: All` and our loop header
+(EMAIL-RULES sections 3 and 4). Reply-To is the sender's own reply address for the
+conversation, so answering the auto-reply still lands in the room. Claimed with
+`FOR UPDATE SKIP LOCKED`, so each reply is composed once whatever the number of workers.
+
+May import gateway.core and gateway.store; must not import Flask, aiosmtpd or smtplib.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import format_datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.core.preferences import user_zone
+from gateway.core.presence import away_until
+from gateway.core.reply_addresses import ReplyKeys, reply_address
+from gateway.core.rooms import find_membership
+from gateway.outbound.composition import (
+    BODY_TRANSFER_ENCODING,
+    EMAIL_POLICY,
+    LOOP_HEADER,
+    NOTIFICATIONS_LOCAL_PART,
+    new_message_id,
+    one_line,
+    render_email_template,
+)
+from gateway.settings import Settings
+from gateway.store.models import (
+    AutoResponse,
+    AutoResponseState,
+    InboundEmail,
+    OutboxEmail,
+    OutboxState,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+AUTO_REPLY_KIND = "auto_reply"
+AUTO_REPLY_TEMPLATES = "email/auto_reply"
+NULL_SENDER = ""  # MAIL FROM:<> (RFC 3834 section 3.3; RFC 5321 section 4.5.5)
+HEADER_BYTES = 64 * 1024  # enough of the stored raw message to read its headers
+DEFAULT_LIMIT = 100
+
+
+def queue_auto_replies(
+    session: Session,
+    settings: Settings,
+    keys: ReplyKeys,
+    *,
+    now: datetime,
+    limit: int = DEFAULT_LIMIT,
+) -> int:
+    """Compose every owed auto-reply into the outbox; how many were queued."""
+    owed = session.scalars(
+        select(AutoResponse)
+        .where(AutoResponse.state == AutoResponseState.PENDING)
+        .order_by(AutoResponse.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    queued = 0
+    for response in owed:
+        email = _outbox_email(session, response, settings, keys, now)
+        if email is None:
+            response.state = AutoResponseState.NOTE  # the note in the room stays the answer
+            continue
+        session.add(email)
+        session.flush()
+        response.state, response.outbox_id = AutoResponseState.QUEUED, email.id
+        queued += 1
+    session.flush()
+    return queued
+
+
+def _outbox_email(
+    session: Session, response: AutoResponse, settings: Settings, keys: ReplyKeys, now: datetime
+) -> OutboxEmail | None:
+    away = session.get(User, response.user_id)
+    original = session.scalar(
+        select(InboundEmail).where(InboundEmail.message_id == response.message_id).limit(1)
+    )
+    membership = find_membership(session, response.room_id, response.sender_id)
+    if away is None or original is None or membership is None:
+        return None
+    try:
+        raw, message_id = _compose(away, original, membership, response, settings, keys, now)
+    except ValueError:
+        logger.warning("auto-reply %s not sent: address cannot be written", response.id)
+        return None
+    return OutboxEmail(
+        kind=AUTO_REPLY_KIND,
+        created_at=now,
+        user_id=response.sender_id,
+        room_id=response.room_id,
+        envelope_from=NULL_SENDER,
+        recipient=response.sender_address,
+        message_id_header=message_id,
+        raw=raw,
+        state=OutboxState.QUEUED,
+        attempts=0,
+        next_attempt_at=now,
+    )
+
+
+def _compose(
+    away: User,
+    original: InboundEmail,
+    membership: Any,
+    response: AutoResponse,
+    settings: Settings,
+    keys: ReplyKeys,
+    now: datetime,
+) -> tuple[bytes, str]:
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(original.raw[:HEADER_BYTES])
+    context = _context(away, str(headers.get("Subject", "") or ""), response, settings, now)
+    message_id = new_message_id(settings.mail_domain)
+    email = EmailMessage(policy=EMAIL_POLICY)
+    email["From"] = Address(
+        display_name=f"{context['away_name']} (out of office)",
+        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+    )
+    email["To"] = response.sender_address
+    email["Reply-To"] = reply_address(membership, keys, settings.mail_domain)
+    email["Subject"] = one_line(render_email_template(AUTO_REPLY_TEMPLATES, "subject.txt", context))
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = f"<{message_id}>"
+    if original.message_id_header:
+        # Stored bare by intake; a header needs the angle brackets (RFC 5322 section 3.6.4).
+        answered = f"<{one_line(original.message_id_header).strip('<>')}>"
+        email["In-Reply-To"] = answered
+        references = one_line(str(headers.get("References", "") or ""))
+        email["References"] = f"{references} {answered}".strip()
+    # RFC 3834 section 5: an auto-reply, so responders that honour the RFC stay quiet.
+    email["Auto-Submitted"] = "auto-replied"
+    email["X-Auto-Response-Suppress"] = "All"
+    email[LOOP_HEADER] = settings.mail_domain
+    email.set_content(
+        render_email_template(AUTO_REPLY_TEMPLATES, "body.txt", context),
+        cte=BODY_TRANSFER_ENCODING,
+    )
+    email.add_alternative(
+        render_email_template(AUTO_REPLY_TEMPLATES, "body.html", context),
+        subtype="html",
+        cte=BODY_TRANSFER_ENCODING,
+    )
+    return bytes(email), message_id
+
+
+def _context(
+    away: User, subject: str, response: AutoResponse, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    until = away_until(away, now=now) or response.created_at
+    local = until.astimezone(user_zone(away))
+    return {
+        "site_name": one_line(settings.site_name),
+        "away_name": one_line(away.display_name),
+        "away_message": (away.ooo_message or "").strip(),
+        "until": f"{local:%a} {local.day} {local:%b} {local.year}, {local:%H:%M} ({local.tzname()})"
+        if until.year < 9999
+        else "further notice",
+        "original_subject": one_line(subject) or "(no subject)",
+        "room_url": f"{settings.base_url}/rooms/{response.room_id}",
+    }

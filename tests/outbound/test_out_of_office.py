@@ -1,0 +1,278 @@
+"""Out of office (RFC 3834, RFC 5230, EMAIL-RULES section 4), one rule per test: direct
+messages are answered (a note in the conversation; an auto-reply email when the message came
+by email), once per sender per period, afresh for a new period; group room traffic and
+system notes never; the auto-reply is marked so that nothing answers it in turn, and the
+daily cap per address holds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gateway.core.messages import post_message
+from gateway.core.out_of_office import DAILY_REPLIES_PER_ADDRESS, RESPONSE_INTERVAL
+from gateway.core.preferences import set_out_of_office
+from gateway.core.reply_addresses import ReplyKeys, reply_address
+from gateway.core.rooms import create_room, find_membership
+from gateway.core.users import add_user
+from gateway.inbound.classification import detect_automated
+from gateway.inbound.parsing import parse_email
+from gateway.outbound.auto_replies import AUTO_REPLY_KIND, queue_auto_replies
+from gateway.settings import Settings
+from gateway.store.database import Database
+from gateway.store.models import (
+    AutoResponse,
+    AutoResponseState,
+    Message,
+    Origin,
+    RoomKind,
+    User,
+)
+
+from support import World, reply_email
+
+AWAY_MESSAGE = "I am hiking until the 30th.\nUrgent: ask Carol."
+
+
+@pytest.fixture
+def bob_away(database: Database, world: World, now: datetime) -> None:
+    """Bob is out of office from yesterday to next Monday (his zone: UTC)."""
+    with database.transaction() as session:
+        set_out_of_office(
+            session,
+            world.bob.id,
+            enabled=True,
+            message=AWAY_MESSAGE,
+            starts_local=(now - timedelta(days=1)).replace(tzinfo=None),
+            ends_local=datetime(2026, 11, 30, 9, 0),
+            now=now,
+        )
+
+
+@pytest.fixture
+def direct(database: Database, world: World, now: datetime) -> int:
+    with database.transaction() as session:
+        room = create_room(
+            session,
+            "Alice and Bob",
+            # get, not merge: merging the test's stale copy would undo Bob's settings.
+            owner=session.get_one(User, world.alice.id),
+            members=[session.get_one(User, world.bob.id)],
+            kind=RoomKind.DIRECT,
+            now=now,
+        )
+        return room.id
+
+
+def _notes(database: Database, room_id: int) -> list[str]:
+    with database.read_session() as session:
+        return list(
+            session.scalars(
+                select(Message.body_source)
+                .where(Message.room_id == room_id, Message.origin == Origin.SYSTEM)
+                .order_by(Message.id)
+            )
+        )
+
+
+def _responses(database: Database) -> list[AutoResponse]:
+    with database.read_session() as session:
+        return list(session.scalars(select(AutoResponse).order_by(AutoResponse.id)))
+
+
+def _post(database: Database, room_id: int, author_id: int, text: str, at: datetime) -> None:
+    with database.transaction() as session:
+        post_message(session, room_id, author_id, text, origin=Origin.WEB, now=at)
+
+
+def test_a_direct_message_to_an_away_user_gets_the_note_in_the_conversation(
+    database, world: World, now, bob_away, direct
+) -> None:
+    _post(database, direct, world.alice.id, "Can we ship on Friday?", now)
+    (note,) = _notes(database, direct)
+    assert note.startswith("**Bob Baker is out of office** until Mon 30 Nov 2026, 09:00 (UTC).")
+    assert "> I am hiking until the 30th.\n> Urgent: ask Carol." in note
+    (response,) = _responses(database)
+    # Posted on the web: the note is the answer, no email.
+    assert (response.state, response.sender_id) == (AutoResponseState.NOTE, world.alice.id)
+
+
+def test_the_note_is_given_once_per_sender_then_again_after_seven_days(
+    database, world: World, now, direct
+) -> None:
+    with database.transaction() as session:
+        set_out_of_office(
+            session,
+            world.bob.id,
+            enabled=True,
+            message=AWAY_MESSAGE,
+            starts_local=datetime(2026, 11, 1),
+            ends_local=datetime(2026, 12, 31),
+            now=now,
+        )
+    _post(database, direct, world.alice.id, "one", now)
+    _post(database, direct, world.alice.id, "two", now + timedelta(hours=5))
+    _post(database, direct, world.alice.id, "three", now + RESPONSE_INTERVAL - timedelta(minutes=1))
+    assert len(_notes(database, direct)) == 1
+    _post(database, direct, world.alice.id, "four", now + RESPONSE_INTERVAL + timedelta(minutes=1))
+    assert len(_notes(database, direct)) == 2
+
+
+def test_a_new_message_from_the_away_user_starts_afresh(
+    database, world: World, now, bob_away, direct
+) -> None:
+    _post(database, direct, world.alice.id, "one", now)
+    with database.transaction() as session:
+        set_out_of_office(
+            session,
+            world.bob.id,
+            enabled=True,
+            message="Back on Monday; Carol covers.",
+            starts_local=(now - timedelta(days=1)).replace(tzinfo=None),
+            ends_local=datetime(2026, 11, 30, 9, 0),
+            now=now + timedelta(hours=1),
+        )
+    _post(database, direct, world.alice.id, "two", now + timedelta(hours=2))
+    _, second = _notes(database, direct)
+    assert "Back on Monday; Carol covers." in second
+
+
+def test_group_room_traffic_is_never_answered(database, world: World, now, bob_away) -> None:
+    _post(database, world.room.id, world.alice.id, "Can we ship on Friday?", now)
+    assert _notes(database, world.room.id) == []
+    assert _responses(database) == []
+
+
+def test_nobody_is_answered_outside_the_period_or_with_it_off(
+    database, world: World, now, direct
+) -> None:
+    with database.transaction() as session:
+        set_out_of_office(
+            session,
+            world.bob.id,
+            enabled=True,
+            message=AWAY_MESSAGE,
+            starts_local=datetime(2026, 11, 25, 0, 0),
+            ends_local=datetime(2026, 11, 30, 9, 0),
+            now=now,
+        )
+    _post(database, direct, world.alice.id, "before the period", now)
+    _post(
+        database,
+        direct,
+        world.alice.id,
+        "after the period",
+        datetime.fromisoformat("2026-11-30T10:00+00:00"),
+    )
+    assert _notes(database, direct) == []
+
+
+def test_the_away_users_own_messages_and_system_notes_are_not_answered(
+    database, world: World, now, bob_away, direct
+) -> None:
+    _post(database, direct, world.bob.id, "Quick note before I go", now)
+    assert _notes(database, direct) == []
+    _post(database, direct, world.alice.id, "ok", now)
+    assert len(_notes(database, direct)) == 1  # the note itself answered nothing
+    assert len(_responses(database)) == 1
+
+
+# --- by email ---------------------------------------------------------------------------------
+
+
+def _alice_address(database: Database, world: World, direct: int, keys, settings) -> str:
+    """Alice's reply address for the direct room."""
+    with database.read_session() as session:
+        membership = find_membership(session, direct, world.alice.id)
+        return reply_address(membership, keys, settings.mail_domain)
+
+
+def _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings) -> None:
+    address = _alice_address(database, world, direct, keys, settings)
+    raw = reply_email(
+        "Alice Archer <alice@example.com>",
+        address,
+        "Can we ship on Friday?",
+        subject="Ship date",
+        message_id="<original-1@mail.example.com>",
+    )
+    transcript = smtp_gateway.deliver(raw, mail_from="alice@example.com", rcpt_to=[address])
+    assert transcript.final[0] == 250, transcript
+
+
+def test_a_direct_message_by_email_gets_an_rfc_3834_auto_reply(
+    database,
+    world: World,
+    now,
+    settings: Settings,
+    keys: ReplyKeys,
+    bob_away,
+    direct,
+    smtp_gateway,
+    outbox,
+    emails_to,
+) -> None:
+    _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings)
+    with database.transaction() as session:
+        assert queue_auto_replies(session, settings, keys, now=now) == 1
+
+    (row,) = [r for r in outbox(world.alice.id) if r.kind == AUTO_REPLY_KIND]
+    assert row.envelope_from == ""  # null reverse-path: nothing bounces back
+    assert row.recipient == "alice@example.com"
+    (email,) = [e for e in emails_to(world.alice) if e["Auto-Submitted"]]
+    assert email["Auto-Submitted"] == "auto-replied"
+    assert email["Subject"] == "Auto: Ship date"
+    assert email["In-Reply-To"] == "<original-1@mail.example.com>"
+    assert "<original-1@mail.example.com>" in email["References"]
+    assert email["X-Auto-Response-Suppress"] == "All"
+    assert email["Reply-To"] == _alice_address(database, world, direct, keys, settings)
+    text = email.get_body(("plain",)).get_content()
+    assert "Bob Baker is out of office until Mon 30 Nov 2026, 09:00 (UTC)." in text
+    assert "I am hiking until the 30th." in text
+    # Any gateway applying RFC 3834 (another one: its own loop header) recognizes it as
+    # automatic, and so never posts it nor answers it: two away users cannot loop.
+    found = detect_automated(parse_email(row.raw), "mta@example.net", "X-Other-Gateway-Loop")
+    assert found is not None and found.reason == "auto-submitted: auto-replied"
+    # A second run composes nothing more.
+    with database.transaction() as session:
+        assert queue_auto_replies(session, settings, keys, now=now) == 0
+
+
+def test_auto_reply_emails_to_one_address_stop_at_the_daily_cap(
+    database, world: World, now, settings: Settings, keys: ReplyKeys, direct
+) -> None:
+    """Many away users answering the same sender: at most DAILY_REPLIES_PER_ADDRESS emails."""
+    with database.transaction() as session:
+        alice = session.get_one(User, world.alice.id)
+        rooms = []
+        for n in range(DAILY_REPLIES_PER_ADDRESS + 2):
+            user = add_user(session, f"away{n}@example.net", name=f"Away {n}", now=now)
+            set_out_of_office(
+                session,
+                user.id,
+                enabled=True,
+                message="Away.",
+                starts_local=datetime(2026, 11, 1),
+                ends_local=datetime(2026, 12, 1),
+                now=now,
+            )
+            rooms.append(
+                create_room(
+                    session,
+                    f"Alice and {n}",
+                    owner=alice,
+                    members=[user],
+                    kind=RoomKind.DIRECT,
+                    now=now,
+                ).id
+            )
+    for room_id in rooms:
+        with database.transaction() as session:
+            post_message(session, room_id, world.alice.id, "hello", origin=Origin.EMAIL, now=now)
+    states = [response.state for response in _responses(database)]
+    assert states.count(AutoResponseState.PENDING) == DAILY_REPLIES_PER_ADDRESS
+    assert states.count(AutoResponseState.CAPPED) == 2
+    # Every sender still sees every note in the conversation.
+    assert all(len(_notes(database, room_id)) == 1 for room_id in rooms)
