@@ -306,9 +306,10 @@ def _search_statement(
         statement = statement.where(_one_of(Message.author_id, author_ids))
     statement = _date_clauses(session, user_id, query, statement)
     if not query.has_text:
-        if query.before is not None:
-            # Newest first from the day named: walk the (room_id, created_at) or (created_at)
-            # index back from there, instead of every newer message by id.
+        if query.before is not None or query.after is not None:
+            # Newest first within the dates: walk the (room_id, created_at) or (created_at)
+            # index back from the end of the range, instead of every newer message by id
+            # (before:) or sorting the whole range (after:).
             return statement.order_by(Message.created_at.desc(), Message.id.desc())
         return statement.order_by(Message.id.desc())
     # Newest first is id order (ids grow in posting order): the full-text index hands its
