@@ -26,6 +26,7 @@ from gateway.inbound.smtp import (
     bind_smtp_socket,
     start_smtp_server,
 )
+from gateway.outbound.housekeeping import run_housekeeping
 from gateway.outbound.worker import run_outbound_once
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
@@ -36,6 +37,7 @@ from gateway.web.server import WebServer
 log = logging.getLogger(__name__)
 
 OUTBOUND_INTERVAL_SECONDS = 1.0
+HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +122,24 @@ def _start_outbound(
     async def tick() -> None:
         await asyncio.to_thread(run_outbound_once, database, settings, keys, now=_utc_now())
 
+    async def housekeeping() -> None:
+        await asyncio.to_thread(run_housekeeping, database, now=_utc_now())
+
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         tick,
         "interval",
         seconds=OUTBOUND_INTERVAL_SECONDS,
         id="outbound",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=_utc_now(),
+    )
+    scheduler.add_job(
+        housekeeping,
+        "interval",
+        seconds=HOUSEKEEPING_INTERVAL_SECONDS,
+        id="housekeeping",
         max_instances=1,
         coalesce=True,
         next_run_time=_utc_now(),

@@ -12,10 +12,10 @@ Must not import Flask or any other adapter library.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidInput, NotFound
@@ -187,3 +187,24 @@ def mark_all_alerts_read(
         query = query.where(Alert.category == _category(category))
     result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def prune_alerts(session: Session, *, now: datetime) -> int:
+    """Delete alerts past their own expiry or older than their user's retention period
+    (the Message Center's "delete after"); how many. Room history is never pruned."""
+    deleted = session.execute(delete(Alert).where(Alert.expires_at <= now)).rowcount or 0
+    for days in sorted(_retention_values(session)):
+        users = select(User.id).where(User.alert_retention_days == days)
+        deleted += (
+            session.execute(
+                delete(Alert).where(
+                    Alert.created_at < now - timedelta(days=days), Alert.user_id.in_(users)
+                )
+            ).rowcount
+            or 0
+        )
+    return deleted
+
+
+def _retention_values(session: Session) -> set[int]:
+    return set(session.scalars(select(User.alert_retention_days).distinct()))

@@ -9,6 +9,8 @@ Owns two steps (EMAIL-RULES section 5):
   user's next digest) or SKIP with a reason. The rules, in order:
     1. the item is gone (message deleted, alert expired) or the member left  -> skip
     2. the member muted this room's emails                                  -> skip
+       the user's address bounces (gateway.core.bounces), unless the item is
+       critical (a financial Account Alert)                                  -> skip
     3. the category's channel is inbox-only or none, or frequency never      -> skip
     4. the room is open in front of the user in a live page                 -> skip
     5. read on the web, or the user wrote in the room since
@@ -27,12 +29,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
+from gateway.core.bounces import is_bouncing
 from gateway.core.preferences import Preference, get_preferences
 from gateway.core.presence import ONLINE_WINDOW
 from gateway.store.models import (
@@ -46,6 +49,7 @@ from gateway.store.models import (
     NotifyChannel,
     NotifyFrequency,
     RoomKind,
+    User,
     WebSession,
 )
 
@@ -65,6 +69,7 @@ class Reason(enum.StrEnum):
     DELETED = "deleted"  # the message was deleted
     EXPIRED = "expired"  # the alert expired
     MUTED = "muted"  # the member muted this room's emails
+    BOUNCING = "bouncing"  # email to the user's address bounces; non-critical mail stopped
     CHANNEL = "channel"  # the category goes to the inbox only (or nowhere)
     FREQUENCY = "frequency"  # the category's email frequency is "never"
     VIEWING = "viewing"  # the room was open in front of the user
@@ -92,6 +97,8 @@ class Facts:
     preference: Preference
     gone: Reason | None = None  # LEFT, DELETED or EXPIRED
     muted: bool = False
+    bouncing: bool = False
+    critical: bool = False  # goes even to a bouncing address (financial Account Alerts)
     viewing: bool = False
     read: bool = False
     active_since: bool = False
@@ -103,6 +110,8 @@ def decide(facts: Facts) -> Decision:
         return Decision(Action.SKIP, facts.gone)
     if facts.muted:
         return Decision(Action.SKIP, Reason.MUTED)
+    if facts.bouncing and not facts.critical:
+        return Decision(Action.SKIP, Reason.BOUNCING)
     preference = facts.preference
     if preference.channel not in EMAIL_CHANNELS:
         return Decision(Action.SKIP, Reason.CHANNEL)
@@ -197,11 +206,18 @@ def list_due_notifications(
 
 
 class PreferenceCache:
-    """Each user's preferences, read once per dispatch batch."""
+    """Each user's preferences, and whether their address bounces, read once per dispatch
+    batch."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._by_user: dict[int, dict[NotifyCategory, Preference]] = {}
+        self._bouncing: dict[int, bool] = {}
+
+    def bouncing(self, user: User) -> bool:
+        if user.id not in self._bouncing:
+            self._bouncing[user.id] = is_bouncing(self._session, user.email)
+        return self._bouncing[user.id]
 
     def get(self, user_id: int, category: NotifyCategory) -> Preference:
         if user_id not in self._by_user:
@@ -214,15 +230,20 @@ def gather_facts(
 ) -> Facts:
     """What `decide` needs to know about one pending notification, as of `now`."""
     preference = preferences.get(notification.user_id, notification.category)
+    bouncing = preferences.bouncing(notification.user)
     if notification.alert_id is not None:
-        return _alert_facts(notification.alert, preference, now)
-    return _message_facts(session, notification, preference, now)
+        return _alert_facts(notification.alert, preference, bouncing, now)
+    return replace(_message_facts(session, notification, preference, now), bouncing=bouncing)
 
 
-def _alert_facts(alert: Alert | None, preference: Preference, now: datetime) -> Facts:
+def _alert_facts(
+    alert: Alert | None, preference: Preference, bouncing: bool, now: datetime
+) -> Facts:
     if alert is None or (alert.expires_at is not None and alert.expires_at <= now):
         return Facts(preference, gone=Reason.EXPIRED)
-    return Facts(preference, read=alert.read_at is not None)
+    return Facts(
+        preference, read=alert.read_at is not None, bouncing=bouncing, critical=alert.financial
+    )
 
 
 def _message_facts(

@@ -138,6 +138,20 @@ def set_digest_schedule(
     session.flush()
 
 
+RETENTION_CHOICES = (30, 90, 180, 365)  # days a user may keep Account Alerts and Updates
+
+
+def set_alert_retention(session: Session, user_id: int, days: str | int) -> int:
+    """How long the user's Account Alerts and Updates are kept (one of RETENTION_CHOICES)."""
+    choices = "or ".join(f"{choice} " for choice in RETENTION_CHOICES)
+    chosen = _whole_number_in(days, range(1, 366), "alert_retention_days", f"choose {choices}days")
+    if chosen not in RETENTION_CHOICES:
+        raise InvalidSetting("alert_retention_days", f"choose {choices}days")
+    _user(session, user_id).alert_retention_days = chosen
+    session.flush()
+    return chosen
+
+
 def _whole_number_in(value: str | int, allowed: range, field: str, message: str) -> int:
     try:
         number = int(value)

@@ -91,3 +91,8 @@ def switch_account(session: Session, session_id: int, account_id: int) -> None:
 def end_web_session(session: Session, token: str) -> None:
     """Sign the browser out: its token stops working at once, everywhere."""
     session.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+
+
+def prune_web_sessions(session: Session, *, now: datetime) -> int:
+    """Delete sessions past their expiry; how many."""
+    return session.execute(delete(WebSession).where(WebSession.expires_at <= now)).rowcount or 0

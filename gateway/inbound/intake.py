@@ -28,10 +28,13 @@ from pathlib import PurePosixPath
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from gateway.core.bounce_addresses import PREFIX as BOUNCE_PREFIX
+from gateway.core.bounce_addresses import verify_bounce_local_part
+from gateway.core.bounces import record_bounce
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed
 from gateway.core.messages import Draft, NewFile, PostedMessage, post_messages
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget, resolve_reply_addresses
-from gateway.inbound.classification import detect_automated, detect_bounce
+from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
 from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
@@ -114,6 +117,8 @@ class PreparedEmail:
     # The member the recipient address names, when the transport already looked it up
     # (SMTP, at RCPT); posting still checks their membership in the transaction.
     target: ReplyTarget | None = None
+    # The failed delivery a bounce reports (scored against the address in accept_emails).
+    bounce: Bounce | None = None
 
 
 def prepare_email(
@@ -121,7 +126,8 @@ def prepare_email(
 ) -> PreparedEmail:
     """Parse, classify and extract one delivery. Pure: no database, never raises."""
     parsed = parse_email(raw)
-    kept_as = _kept_as(parsed, envelope, config)
+    bounce = detect_bounce(parsed, envelope.mail_from)
+    kept_as = _kept_as(parsed, envelope, config, bounce)
     reply, files, refusal = ReplyText("", ""), [], None
     if kept_as is None:
         reply = reply_text_of(parsed)
@@ -135,7 +141,7 @@ def prepare_email(
         except DomainError as error:
             refusal = error
     key = dedupe_key(parsed.message_id, raw, envelope.recipient)
-    return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal, target)
+    return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal, target, bounce)
 
 
 def accept_emails(
@@ -152,6 +158,7 @@ def accept_emails(
         if email.prepared.kept_as is not None:
             email.decide(*email.prepared.kept_as)
     _route(session, fresh, config)
+    _score_bounces(session, fresh, config, now)
     drafts = _draft_replies(session, fresh, config)
     _post(session, drafts, now)
     _record(session, fresh, now)
@@ -169,8 +176,44 @@ def dedupe_key(message_id: str | None, raw: bytes, recipient: str) -> str:
 
 
 def is_system_address(address: str, mail_domain: str) -> bool:
+    """postmaster@, abuse@, bounces@ and the VERP bounce addresses of our domain (whose
+    token is checked when the bounce is scored, not at RCPT: a bad one is kept, not scored)."""
     local_part, _, domain = address.lower().rpartition("@")
-    return domain == mail_domain.lower() and local_part in SYSTEM_LOCAL_PARTS
+    if domain != mail_domain.lower():
+        return False
+    return local_part in SYSTEM_LOCAL_PARTS or local_part.startswith(BOUNCE_PREFIX)
+
+
+def _score_bounces(
+    session: Session, emails: list[_Email], config: IntakeConfig, now: datetime
+) -> None:
+    """Count each bounce against the address that failed: the one our VERP envelope sender
+    names (the bounce is about an email we sent), else the report's Final-Recipient, if we
+    mailed that address lately (a stray report about a stranger changes nothing)."""
+    for email in emails:
+        bounce = email.prepared.bounce
+        if bounce is None or email.outcome is not InboundOutcome.BOUNCE:
+            continue
+        address = _bounced_address(session, email.prepared.envelope.recipient, bounce, config)
+        if address is not None:
+            record_bounce(
+                session, address, permanent=bounce.permanent, status=bounce.status, now=now
+            )
+
+
+def _bounced_address(
+    session: Session, recipient: str, bounce: Bounce, config: IntakeConfig
+) -> str | None:
+    local_part = recipient.rpartition("@")[0]
+    outbox_id = verify_bounce_local_part(local_part, config.keys)
+    if outbox_id is not None:
+        return session.scalar(select(OutboxEmail.recipient).where(OutboxEmail.id == outbox_id))
+    if bounce.recipient is None:
+        return None
+    mailed = session.scalar(
+        select(OutboxEmail.id).where(OutboxEmail.recipient == bounce.recipient).limit(1)
+    )
+    return bounce.recipient if mailed is not None else None
 
 
 def reply_text_of(parsed: ParsedEmail) -> ReplyText:
@@ -252,10 +295,9 @@ def _skip_duplicates(session: Session, emails: list[_Email]) -> list[_Email]:
 
 
 def _kept_as(
-    parsed: ParsedEmail, envelope: Envelope, config: IntakeConfig
+    parsed: ParsedEmail, envelope: Envelope, config: IntakeConfig, bounce: Bounce | None
 ) -> tuple[InboundOutcome, str] | None:
     """Bounces and automated mail are kept, never posted as a person's words (EMAIL-RULES 2)."""
-    bounce = detect_bounce(parsed, envelope.mail_from)
     if bounce is not None:
         return InboundOutcome.BOUNCE, (
             f"{'permanent' if bounce.permanent else 'temporary'} failure for "

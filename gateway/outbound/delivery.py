@@ -28,7 +28,7 @@ import mailbox
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +37,8 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from gateway.core.bounce_addresses import bounce_address
+from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import RelaySettings, Settings
 from gateway.store.database import Database
 from gateway.store.models import OutboxEmail, OutboxState
@@ -102,7 +104,7 @@ def deliver_due(
     database: Database, settings: Settings, *, now: datetime, limit: int = DEFAULT_DELIVERY_LIMIT
 ) -> DeliveryReport:
     """Send the outbox emails that are due; each ends SENT, FAILED or QUEUED for a retry."""
-    claimed = _claim_due(database, now=now, limit=limit)
+    claimed = _claim_due(database, _envelope_sender(settings), now=now, limit=limit)
     if not claimed:
         return DeliveryReport()
     outcomes: Counter[OutboxState] = Counter()
@@ -124,7 +126,23 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE_DELAY * (1 << doublings), RETRY_MAX_DELAY)
 
 
-def _claim_due(database: Database, *, now: datetime, limit: int) -> list[_Claimed]:
+def _envelope_sender(settings: Settings) -> Callable[[OutboxEmail], str]:
+    """The MAIL FROM of an outbox row: our bounce address becomes the VERP address naming
+    that very email (gateway.core.bounce_addresses), so a bounce says which email and which
+    address failed; the null sender of an auto-reply stays null."""
+    keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
+
+    def sender(row: OutboxEmail) -> str:
+        if row.envelope_from != settings.notifications_from:
+            return row.envelope_from
+        return bounce_address(row.id, keys, settings.mail_domain)
+
+    return sender
+
+
+def _claim_due(
+    database: Database, sender: Callable[[OutboxEmail], str], *, now: datetime, limit: int
+) -> list[_Claimed]:
     with database.transaction() as session:
         rows = session.scalars(
             select(OutboxEmail)
@@ -137,9 +155,7 @@ def _claim_due(database: Database, *, now: datetime, limit: int) -> list[_Claime
             row.attempts += 1
             row.next_attempt_at = now + LEASE
         return [
-            _Claimed(
-                row.id, row.envelope_from, row.recipient, row.raw, row.attempts, row.created_at
-            )
+            _Claimed(row.id, sender(row), row.recipient, row.raw, row.attempts, row.created_at)
             for row in rows
         ]
 

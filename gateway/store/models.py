@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -209,6 +210,8 @@ class User(Base):
     # (0 = Monday) at this hour.
     digest_hour: Mapped[int] = mapped_column(SmallInteger, default=8, server_default="8")
     digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # Account Alerts and Updates older than this are deleted (their emails are the record).
+    alert_retention_days: Mapped[int] = mapped_column(SmallInteger, default=90, server_default="90")
 
     accounts: Mapped[list[Account]] = relationship(back_populates="user")
 
@@ -422,6 +425,24 @@ class AutoResponse(Base):
     )
     created_at: Mapped[datetime]
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+
+
+class AddressHealth(Base):
+    """How an email address has been bouncing (EMAIL-RULES section 2): a score that permanent
+    failures raise more than temporary ones, at most once a day, reset after a quiet month;
+    past a threshold `disabled_at` is set and non-critical email to it stops."""
+
+    __tablename__ = "address_health"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    bounces: Mapped[int] = mapped_column(Integer, default=0)
+    last_bounce_at: Mapped[datetime]
+    last_counted_at: Mapped[datetime]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_at: Mapped[datetime | None]
 
 
 class Digest(Base):

@@ -1,8 +1,10 @@
 """What the page header shows a signed-in user: tab badges and their accounts.
 
-Owns the template globals `nav_unread` (unread counts per Message Center tab) and
-`nav_accounts` (the account switcher with pending counts). Counting is gateway.core.inbox's;
-this module only reads who is signed in and calls it.
+Owns the template globals `nav_unread` (unread counts per Message Center tab),
+`nav_accounts` (the account switcher with pending counts) and `email_bouncing` (set when
+email to the user's address bounces and notifications stopped: the banner says so).
+Counting is gateway.core.inbox's, bounce scores gateway.core.bounces'; this module only
+reads who is signed in and calls them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from flask import g, has_request_context
 
+from gateway.core.bounces import find_address_health
 from gateway.core.inbox import account_unread_counts, tab_unread_counts
 from gateway.web.request_db import reading
 from gateway.web.session_user import utc_now
@@ -35,6 +38,7 @@ def _count_for_header() -> dict[str, Any]:
     with reading() as session:
         unread = tab_unread_counts(session, user.id, account_id, now=utc_now())
         pending = account_unread_counts(session, user.id) if len(user.accounts) > 1 else {}
+        health = find_address_health(session, user.email)
     accounts = [
         {
             "id": account.id,
@@ -45,4 +49,11 @@ def _count_for_header() -> dict[str, Any]:
         }
         for account in sorted(user.accounts, key=lambda account: account.id)
     ]
-    return {"nav_unread": unread, "nav_accounts": accounts}
+    bouncing = None
+    if health is not None and health.disabled_at is not None:
+        bouncing = {
+            "address": user.email,
+            "status": health.last_status or "",
+            "permanent": health.last_permanent,
+        }
+    return {"nav_unread": unread, "nav_accounts": accounts, "email_bouncing": bouncing}

@@ -16,11 +16,14 @@ from zoneinfo import available_timezones
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from gateway.core.bounces import resume_email as resume_bounced_email
 from gateway.core.errors import DomainError
 from gateway.core.preferences import (
+    RETENTION_CHOICES,
     WEEKDAYS,
     InvalidSetting,
     get_preferences,
+    set_alert_retention,
     set_digest_schedule,
     set_enter_sends,
     set_out_of_office,
@@ -88,6 +91,7 @@ def _stored_form(user: User) -> dict[str, Any]:
         "time_zone": stored.time_zone,
         "digest_hour": str(stored.digest_hour),
         "digest_weekday": str(stored.digest_weekday),
+        "alert_retention_days": str(stored.alert_retention_days),
     }
     for category, preference in chosen.items():
         form[f"{category.value}-channel"] = preference.channel.value
@@ -114,6 +118,7 @@ def _render(
         frequencies=FREQUENCY_LABELS,
         zones=time_zone_names(),
         weekdays=WEEKDAYS,
+        retention_choices=RETENTION_CHOICES,
         # Out-of-office times are in the saved zone, even while a new one is being refused.
         shown_zone=stored["time_zone"],
     )
@@ -145,6 +150,7 @@ def save_notifications() -> Response | tuple[str, int]:
         submitted[f"{prefix}-frequency"] = request.form.get(f"{prefix}-frequency", "")
         submitted[f"{prefix}-email_even_if_read"] = f"{prefix}-email_even_if_read" in request.form
     submitted["digest_hour"] = request.form.get("digest_hour", "")
+    submitted["alert_retention_days"] = request.form.get("alert_retention_days", "")
     submitted["digest_weekday"] = request.form.get("digest_weekday", "")
     try:
         with writing() as session:
@@ -174,6 +180,10 @@ def _save_each_category(session: Any, user_id: int, submitted: dict[str, Any]) -
         set_digest_schedule(
             session, user_id, hour=submitted["digest_hour"], weekday=submitted["digest_weekday"]
         )
+    except InvalidSetting as error:
+        errors[error.field] = str(error)
+    try:
+        set_alert_retention(session, user_id, submitted["alert_retention_days"])
     except InvalidSetting as error:
         errors[error.field] = str(error)
     if errors:
@@ -254,3 +264,13 @@ def save_time_zone() -> Response | tuple[str, int]:
     except DomainError as error:
         return _refused(error, "time_zone", submitted)
     return _saved("time-zone", "Time zone saved.")
+
+
+@preferences.post("/settings/email/resume")
+@login_required
+def resume_email() -> Response:
+    """The bouncing banner's button: the user fixed their mailbox, email resumes."""
+    with writing() as session:
+        resume_bounced_email(session, current_user().email)
+    flash("Email resumes. If it bounces again, this notice comes back.", "success")
+    return redirect(url_for("preferences.settings_page"), 303)

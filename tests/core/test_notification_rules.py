@@ -95,6 +95,16 @@ RULES: list[tuple[str, Facts, Decision]] = [
         Decision(Action.SKIP, Reason.MUTED),
     ),
     (
+        "the user's address bounces",
+        Facts(ROOM, bouncing=True),
+        Decision(Action.SKIP, Reason.BOUNCING),
+    ),
+    (
+        "a bouncing address still gets critical mail (financial alerts)",
+        Facts(ROOM, bouncing=True, critical=True),
+        EMAIL_NOW,
+    ),
+    (
         "gone wins over everything",
         Facts(pref(even_if_read=True), gone=Reason.DELETED, muted=True, viewing=True),
         Decision(Action.SKIP, Reason.DELETED),

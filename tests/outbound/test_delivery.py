@@ -12,6 +12,8 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from gateway.core.bounce_addresses import bounce_address
+from gateway.core.reply_addresses import ReplyKeys
 from gateway.outbound.delivery import (
     MAX_AGE,
     MAX_ATTEMPTS,
@@ -53,7 +55,9 @@ def test_relay_receives_the_email_intact_and_it_is_marked_sent(
     report = deliver_due(database, relay_settings, now=now)
     assert report == DeliveryReport(sent=1)
     (received,) = recording_relay.wait_for(1)
-    assert received.mail_from == relay_settings.notifications_from
+    # VERP: the envelope sender names this very email, so its bounce says which one failed.
+    keys = ReplyKeys.from_secrets(relay_settings.secret_key)
+    assert received.mail_from == bounce_address(queued.id, keys, relay_settings.mail_domain)
     assert received.rcpt_tos == ("bob@example.org",)
     assert received.raw == queued.raw
     row = _row(outbox, queued.id)

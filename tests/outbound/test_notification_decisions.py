@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.core.alerts import create_alert, open_alert
+from gateway.core.bounces import record_bounce
 from gateway.core.notifications import Reason
 from gateway.core.preferences import set_preference
 from gateway.core.presence import ONLINE_WINDOW
@@ -315,4 +316,36 @@ def test_updates_stay_in_the_inbox_by_default_and_wait_for_a_digest_when_emailed
     assert _states(database, world.bob.id) == [
         (NotificationState.SKIPPED, Reason.CHANNEL),
         (NotificationState.DIGEST, None),
+    ]
+
+
+# --- a bouncing address -----------------------------------------------------------------------
+
+
+def _make_bob_bounce(database: Database, now: datetime) -> None:
+    with database.transaction() as session:
+        for day in range(3):
+            record_bounce(
+                session,
+                "bob@example.org",
+                permanent=True,
+                status="5.2.2",
+                now=now + timedelta(days=day),
+            )
+
+
+def test_a_bouncing_address_gets_no_room_email_but_still_gets_financial_alerts(
+    database, world: World, now, post, dispatch, emails_to
+) -> None:
+    _make_bob_bounce(database, now - timedelta(days=3))
+    post("Can we ship on Friday?")
+    _alert(database, world.bob.id, now, title="Payment sent", financial=True)
+    _alert(database, world.bob.id, now, title="Your profile was viewed")
+    assert dispatch() == 1
+    (email,) = emails_to(world.bob)
+    assert email["Subject"] == "[Gateway] Account alert: Payment sent"
+    assert _states(database, world.bob.id) == [
+        (NotificationState.SKIPPED, Reason.BOUNCING),
+        (NotificationState.QUEUED, None),
+        (NotificationState.SKIPPED, Reason.BOUNCING),
     ]

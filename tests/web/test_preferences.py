@@ -4,11 +4,12 @@ answers 400 with the message next to the field and nothing saved, and CSRF is re
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
+from gateway.core.bounces import is_bouncing, record_bounce
 from gateway.core.preferences import DEFAULTS, get_preferences
 from gateway.store.database import Database
 from gateway.store.models import NotifyCategory, NotifyChannel, NotifyFrequency, Presence, User
@@ -28,6 +29,7 @@ NOTIFICATIONS = {
     "ticket-frequency": "daily",
     "digest_hour": "7",
     "digest_weekday": "4",
+    "alert_retention_days": "30",
 }
 
 
@@ -93,6 +95,7 @@ def test_saving_notifications_stores_every_category(
     assert chosen[NotifyCategory.TICKET].email_even_if_read is False
     user = _user(database, world.alice.id)
     assert (user.digest_hour, user.digest_weekday) == (7, 4)
+    assert user.alert_retention_days == 30
     page = client.get("/settings").get_data(as_text=True)
     assert "Notification settings saved." in page
     assert '<option value="hourly" selected>Hourly digest</option>' in page
@@ -101,9 +104,16 @@ def test_saving_notifications_stores_every_category(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("digest_hour", "24"), ("digest_hour", "8am"), ("digest_weekday", "7")]
+    ("field", "value"),
+    [
+        ("digest_hour", "24"),
+        ("digest_hour", "8am"),
+        ("digest_weekday", "7"),
+        ("alert_retention_days", "45"),
+        ("alert_retention_days", "forever"),
+    ],
 )
-def test_an_impossible_digest_time_is_refused_and_nothing_is_saved(
+def test_an_impossible_digest_time_or_retention_is_refused_and_nothing_is_saved(
     client: FlaskClient, database: Database, world: World, field: str, value: str
 ) -> None:
     sign_in(client, world.alice)
@@ -244,3 +254,30 @@ def test_settings_need_a_signed_in_user(client: FlaskClient) -> None:
     response = client.get("/settings")
 
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_a_bouncing_address_shows_a_banner_until_the_user_resumes_email(
+    client: FlaskClient, database: Database, world: World
+) -> None:
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    with database.transaction() as session:
+        for day in range(3):
+            record_bounce(
+                session,
+                "alice@example.com",
+                permanent=True,
+                status="5.1.1",
+                now=now + timedelta(days=day),
+            )
+    sign_in(client, world.alice)
+
+    page = client.get("/settings").get_data(as_text=True)
+    assert "Email to <strong>alice@example.com</strong> keeps bouncing (status 5.1.1" in page
+    assert "we stopped sending you notifications" in page
+
+    status, _ = _post(client, "/settings/email/resume", {})
+    assert status == 303
+    page = client.get("/settings").get_data(as_text=True)
+    assert "keeps bouncing" not in page and "Email resumes." in page
+    with database.read_session() as session:
+        assert not is_bouncing(session, "alice@example.com")
