@@ -13,25 +13,13 @@ May import gateway.core and gateway.store; must not import Flask, aiosmtpd or sm
 from __future__ import annotations
 
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from markupsafe import Markup
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import category_unsubscribe_token
-from gateway.outbound.composition import (
-    BODY_TRANSFER_ENCODING,
-    EMAIL_POLICY,
-    NOTIFICATIONS_LOCAL_PART,
-    ComposedEmail,
-    new_message_id,
-    one_line,
-    render_email_template,
-    set_automation_headers,
-)
+from gateway.outbound.composition import ComposedEmail, compose_site_email, one_line
 from gateway.settings import Settings
 from gateway.store.models import Alert, AlertCategory, NotifyCategory
 
@@ -53,25 +41,16 @@ def compose_alert(
     internationalized local part, RFC 6531, which this composer does not send).
     """
     context = _alert_context(alert, settings, keys)
-    message_id = new_message_id(settings.mail_domain)
-    email = EmailMessage(policy=EMAIL_POLICY)
-    email["From"] = Address(
-        display_name=context["site_name"],
-        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+    return compose_site_email(
+        alert.user,
+        ALERT_TEMPLATES,
+        context,
+        category=CATEGORY_HEADERS[alert.category],
+        settings=settings,
+        now=now,
+        bulk=True,
+        unsubscribe_url=context["unsubscribe_url"],
     )
-    email["To"] = Address(display_name=context["recipient_name"], addr_spec=alert.user.email)
-    email["Subject"] = one_line(_render("subject.txt", context))
-    email["Date"] = format_datetime(now)
-    email["Message-ID"] = f"<{message_id}>"
-    set_automation_headers(email, settings, CATEGORY_HEADERS[alert.category])
-    email["Precedence"] = "bulk"
-    if context["unsubscribe_url"]:
-        email["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-        # RFC 8058 section 3.1: a POST of exactly this body unsubscribes.
-        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(_render("body.txt", context), cte=BODY_TRANSFER_ENCODING)
-    email.add_alternative(_render("body.html", context), subtype="html", cte=BODY_TRANSFER_ENCODING)
-    return ComposedEmail(message_id=message_id, recipient=alert.user.email, raw=bytes(email))
 
 
 def _alert_context(alert: Alert, settings: Settings, keys: ReplyKeys) -> dict[str, Any]:
@@ -97,7 +76,3 @@ def _alert_context(alert: Alert, settings: Settings, keys: ReplyKeys) -> dict[st
         "financial": alert.financial,
         "unsubscribe_url": unsubscribe_url,
     }
-
-
-def _render(name: str, context: dict[str, Any]) -> str:
-    return render_email_template(ALERT_TEMPLATES, name, context)

@@ -34,17 +34,18 @@ from gateway.outbound.composition import (
     EMAIL_POLICY,
     LOOP_HEADER,
     NOTIFICATIONS_LOCAL_PART,
+    ComposedEmail,
     new_message_id,
     one_line,
     render_email_template,
 )
+from gateway.outbound.outbox import queue_email
 from gateway.settings import Settings
 from gateway.store.models import (
     AutoResponse,
     AutoResponseState,
     InboundEmail,
     OutboxEmail,
-    OutboxState,
     User,
 )
 
@@ -75,19 +76,17 @@ def queue_auto_replies(
     )
     queued = 0
     for response in owed:
-        email = _outbox_email(session, response, settings, keys, now)
+        email = _queue_reply(session, response, settings, keys, now)
         if email is None:
             response.state = AutoResponseState.NOTE  # the note in the room stays the answer
             continue
-        session.add(email)
-        session.flush()
         response.state, response.outbox_id = AutoResponseState.QUEUED, email.id
         queued += 1
     session.flush()
     return queued
 
 
-def _outbox_email(
+def _queue_reply(
     session: Session, response: AutoResponse, settings: Settings, keys: ReplyKeys, now: datetime
 ) -> OutboxEmail | None:
     away = session.get(User, response.user_id)
@@ -102,18 +101,16 @@ def _outbox_email(
     except ValueError:
         logger.warning("auto-reply %s not sent: address cannot be written", response.id)
         return None
-    return OutboxEmail(
-        kind=AUTO_REPLY_KIND,
-        created_at=now,
+    composed = ComposedEmail(message_id=message_id, recipient=response.sender_address, raw=raw)
+    return queue_email(
+        session,
+        AUTO_REPLY_KIND,
+        composed,
+        settings,
+        now=now,
         user_id=response.sender_id,
         room_id=response.room_id,
         envelope_from=NULL_SENDER,
-        recipient=response.sender_address,
-        message_id_header=message_id,
-        raw=raw,
-        state=OutboxState.QUEUED,
-        attempts=0,
-        next_attempt_at=now,
     )
 
 

@@ -35,7 +35,7 @@ from gateway.core.rendering import render_plain_text
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.unsubscribe import unsubscribe_token
 from gateway.settings import Settings
-from gateway.store.models import Membership, Message, Room
+from gateway.store.models import Membership, Message, Room, User
 
 MESSAGE_ID_PREFIX = "gw."
 THREAD_ROOT_PREFIX = "room."
@@ -256,6 +256,53 @@ def _list_id_value(title: str, list_id: str) -> str:
     if indent + len(last) <= MAX_HEADER_LINE:
         return "\n".join([*lines[:-1], last])
     return "\n".join([*lines, f" <{list_id}>"])
+
+
+def compose_site_email(
+    user: User,
+    folder: str,
+    context: dict[str, Any],
+    *,
+    category: str,
+    settings: Settings,
+    now: datetime,
+    bulk: bool = False,
+    unsubscribe_url: str = "",
+) -> ComposedEmail:
+    """An email from the site itself to `user` (sign-in link, alert, digest): From the site
+    name at notifications@, the three parts of the templates in `folder` rendered from one
+    context, automatic-mail headers, `Precedence: bulk` for `bulk` mail (alerts, digests),
+    and RFC 8058 one-click unsubscribe when `unsubscribe_url` is given.
+
+    Raises ValueError when the user's address cannot be written in a 7-bit header (an
+    internationalized local part, RFC 6531, which this composer does not send).
+    """
+    message_id = new_message_id(settings.mail_domain)
+    email = EmailMessage(policy=EMAIL_POLICY)
+    email["From"] = Address(
+        display_name=one_line(settings.site_name),
+        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+    )
+    email["To"] = Address(display_name=one_line(user.display_name), addr_spec=user.email)
+    email["Subject"] = one_line(render_email_template(folder, "subject.txt", context))
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = _angle(message_id)
+    set_automation_headers(email, settings, category)
+    if bulk:
+        email["Precedence"] = "bulk"
+    if unsubscribe_url:
+        email["List-Unsubscribe"] = _angle(unsubscribe_url)
+        # RFC 8058 section 3.1: a POST of exactly this body unsubscribes.
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.set_content(
+        render_email_template(folder, "body.txt", context), cte=BODY_TRANSFER_ENCODING
+    )
+    email.add_alternative(
+        render_email_template(folder, "body.html", context),
+        subtype="html",
+        cte=BODY_TRANSFER_ENCODING,
+    )
+    return ComposedEmail(message_id=message_id, recipient=user.email, raw=bytes(email))
 
 
 def render_email_template(folder: str, name: str, context: dict[str, Any]) -> str:

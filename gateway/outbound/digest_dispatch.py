@@ -24,9 +24,10 @@ from gateway.core.digests import (
 from gateway.core.notifications import Reason
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.outbound.digest_mail import compose_digest
+from gateway.outbound.outbox import queue_email
 from gateway.settings import Settings
 from gateway.store.database import Database
-from gateway.store.models import NotificationState, OutboxEmail, OutboxState, User
+from gateway.store.models import NotificationState, User
 
 logger = logging.getLogger(__name__)
 
@@ -69,20 +70,7 @@ def _send_one(
             for item in items:
                 item.state, item.reason = NotificationState.SKIPPED, Reason.UNADDRESSABLE
             return 0
-        email = OutboxEmail(
-            kind=DIGEST_KIND,
-            created_at=now,
-            user_id=user.id,
-            envelope_from=settings.notifications_from,
-            recipient=composed.recipient,
-            message_id_header=composed.message_id,
-            raw=composed.raw,
-            state=OutboxState.QUEUED,
-            attempts=0,
-            next_attempt_at=now,
-        )
-        session.add(email)
-        session.flush()
+        email = queue_email(session, DIGEST_KIND, composed, settings, now=now, user_id=user.id)
         mark_digested(items, digest, email.id)
         logger.info("digest %s for user %s: %d items", digest.id, user.id, len(items))
         return 1

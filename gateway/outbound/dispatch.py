@@ -38,12 +38,12 @@ from gateway.outbound.alert_mail import compose_alert
 from gateway.outbound.composition import (
     REFERENCES_HEAD,
     REFERENCES_TAIL,
-    ComposedEmail,
     Thread,
     build_thread,
     compose_room_message,
     thread_root_id,
 )
+from gateway.outbound.outbox import queue_email
 from gateway.settings import Settings
 from gateway.store.models import (
     Alert,
@@ -53,7 +53,6 @@ from gateway.store.models import (
     Notification,
     NotificationState,
     OutboxEmail,
-    OutboxState,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,8 +81,6 @@ def dispatch_notifications(
             if email is None:
                 decision = Decision(Action.SKIP, Reason.UNADDRESSABLE)
             else:
-                session.add(email)
-                session.flush()
                 notification.outbox_id = email.id
                 queued += 1
         _record(notification, decision, now)
@@ -143,20 +140,22 @@ def _outbox_email_for(
     *,
     now: datetime,
 ) -> OutboxEmail | None:
-    """The composed email a notification turns into, or None when the recipient's address
+    """The queued email a notification turns into, or None when the recipient's address
     cannot be written (nothing to retry: the same address fails the same way, e.g. an
     RFC 6531 local part)."""
     try:
         if notification.alert is not None:
-            return _alert_email(notification.alert, settings, keys, now)
+            return _alert_email(session, notification.alert, settings, keys, now)
         return _room_email(session, notification, settings, keys, now)
     except ValueError:
         return None
 
 
-def _alert_email(alert: Alert, settings: Settings, keys: ReplyKeys, now: datetime) -> OutboxEmail:
+def _alert_email(
+    session: Session, alert: Alert, settings: Settings, keys: ReplyKeys, now: datetime
+) -> OutboxEmail:
     composed = compose_alert(alert, settings=settings, keys=keys, now=now)
-    return _outbox_row(ALERT_KIND, composed, settings, now, user_id=alert.user_id)
+    return queue_email(session, ALERT_KIND, composed, settings, now=now, user_id=alert.user_id)
 
 
 def _room_email(
@@ -174,40 +173,15 @@ def _room_email(
         keys=keys,
         now=now,
     )
-    return _outbox_row(
+    return queue_email(
+        session,
         ROOM_MESSAGE_KIND,
         composed,
         settings,
-        now,
+        now=now,
         user_id=notification.user_id,
         room_id=notification.room_id,
         message_id=message.id,
-    )
-
-
-def _outbox_row(
-    kind: str,
-    composed: ComposedEmail,
-    settings: Settings,
-    now: datetime,
-    *,
-    user_id: int,
-    room_id: int | None = None,
-    message_id: int | None = None,
-) -> OutboxEmail:
-    return OutboxEmail(
-        kind=kind,
-        created_at=now,
-        user_id=user_id,
-        room_id=room_id,
-        message_id=message_id,
-        envelope_from=settings.notifications_from,
-        recipient=composed.recipient,
-        message_id_header=composed.message_id,
-        raw=composed.raw,
-        state=OutboxState.QUEUED,
-        attempts=0,
-        next_attempt_at=now,
     )
 
 

@@ -122,8 +122,10 @@
       return;
     }
     const node = fromHtml((await response.json()).html);
-    if (node) {
-      current.replaceWith(node);
+    // Asked again after the fetch: the member may have opened the editor meanwhile.
+    const shown = document.getElementById(`m-${id}`);
+    if (node && shown && !shown.querySelector(".message-inline-edit")) {
+      shown.replaceWith(node);
       list.dispatchEvent(new CustomEvent("gateway:message-changed", { bubbles: true, detail: { node } }));
     }
   }
