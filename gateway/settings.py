@@ -145,20 +145,20 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise SettingsError(f"{name} must be a positive whole number, got {value!r}")
-    return int(value)
+    return _int_at_least(env, name, default, 1)
 
 
 def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    return _int_at_least(env, name, default, 0)
+
+
+def _int_at_least(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     value = env.get(name)
     if not value:
         return default
-    if not value.isdigit():
-        raise SettingsError(f"{name} must be a whole number (0 or more), got {value!r}")
+    if not value.isdigit() or int(value) < minimum:
+        kind = "positive whole number" if minimum == 1 else f"whole number ({minimum} or more)"
+        raise SettingsError(f"{name} must be a {kind}, got {value!r}")
     return int(value)
 
 

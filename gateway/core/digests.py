@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.core.notifications import (
+    DIGEST_FREQUENCIES,
     Action,
     PreferenceCache,
     decide,
@@ -46,7 +47,6 @@ from gateway.store.models import (
     User,
 )
 
-DIGEST_FREQUENCIES = (NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY)
 MAX_ITEMS_PER_GROUP = 5  # lines shown per room or category; the rest is "+N more"
 MAX_GROUPS = 20  # rooms and categories shown; the rest is counted in the closing line
 
@@ -95,7 +95,11 @@ class DueDigest:
 def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[DueDigest]:
     """Digests due by `now`: for each user with waiting items, each digest frequency their
     items' categories use, when its latest slot has no digest yet and came after the
-    oldest of those items was decided."""
+    oldest of those items was decided.
+
+    Runs every outbound tick while items wait (for up to a week): a fixed handful of
+    queries whatever the number of users, never a few per user.
+    """
     waiting = session.execute(
         select(Notification.user_id, Notification.category, func.min(Notification.decided_at))
         .where(Notification.state == NotificationState.DIGEST)
@@ -105,21 +109,45 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
     oldest: dict[int, dict[NotifyCategory, datetime]] = {}
     for user_id, category, decided_at in waiting:
         oldest.setdefault(user_id, {})[category] = decided_at
-    due: list[DueDigest] = []
+    users = {
+        user.id: user for user in session.scalars(select(User).where(User.id.in_(list(oldest))))
+    }
     preferences = PreferenceCache(session)
+    preferences.prefetch(list(users))
+    claimed = _claimed_slots(session, list(users), now)
+    due: list[DueDigest] = []
     for user_id, categories in oldest.items():
-        user = session.get(User, user_id)
+        user = users.get(user_id)
         if user is None:
             continue
         for frequency, since in _oldest_by_frequency(preferences, user_id, categories).items():
             slot = latest_slot(
                 frequency, now, user_zone(user), hour=user.digest_hour, weekday=user.digest_weekday
             )
-            if since <= slot and not _digest_exists(session, user_id, frequency, slot):
+            if since <= slot and (user_id, frequency, slot) not in claimed:
                 due.append(DueDigest(user_id, frequency, slot))
         if len(due) >= limit:
             break
     return due[:limit]
+
+
+# A weekly slot is at most a week (and a DST hour) old: older digest rows can be no one's
+# latest slot.
+_SLOT_HORIZON = timedelta(days=8)
+
+
+def _claimed_slots(
+    session: Session, user_ids: list[int], now: datetime
+) -> set[tuple[int, NotifyFrequency, datetime]]:
+    """The recent slots these users already have digests for."""
+    if not user_ids:
+        return set()
+    rows = session.execute(
+        select(Digest.user_id, Digest.frequency, Digest.slot_at).where(
+            Digest.user_id.in_(user_ids), Digest.slot_at > now - _SLOT_HORIZON
+        )
+    )
+    return {(user_id, frequency, slot_at) for user_id, frequency, slot_at in rows}
 
 
 def digest_frequency(preference: Preference) -> NotifyFrequency:
@@ -139,19 +167,6 @@ def _oldest_by_frequency(
         frequency = digest_frequency(preferences.get(user_id, category))
         oldest[frequency] = min(decided_at, oldest.get(frequency, decided_at))
     return oldest
-
-
-def _digest_exists(
-    session: Session, user_id: int, frequency: NotifyFrequency, slot: datetime
-) -> bool:
-    return (
-        session.scalar(
-            select(Digest.id).where(
-                Digest.user_id == user_id, Digest.frequency == frequency, Digest.slot_at == slot
-            )
-        )
-        is not None
-    )
 
 
 def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest | None:

@@ -28,7 +28,7 @@ the caller commits. Must not import any adapter library.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -36,7 +36,7 @@ from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
 from gateway.core.bounces import is_bouncing
-from gateway.core.preferences import Preference, get_preferences
+from gateway.core.preferences import Preference, get_preferences_of
 from gateway.core.presence import ONLINE_WINDOW
 from gateway.store.models import (
     Alert,
@@ -57,9 +57,7 @@ from gateway.store.models import (
 _INSERT_NOTIFICATIONS = insert(Notification)
 
 EMAIL_CHANNELS = frozenset({NotifyChannel.EMAIL, NotifyChannel.BOTH})
-DIGEST_FREQUENCIES = frozenset(
-    {NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY}
-)
+DIGEST_FREQUENCIES = (NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY)
 
 
 class Reason(enum.StrEnum):
@@ -167,14 +165,17 @@ def queue_notifications(
     return len(rows)
 
 
+ALERT_CATEGORIES = {
+    AlertCategory.ALERT: NotifyCategory.ALERT,
+    AlertCategory.UPDATE: NotifyCategory.UPDATE,
+}  # the preference that governs each Message Center tab's alerts
+
+
 def queue_alert_notification(session: Session, alert: Alert, *, now: datetime) -> Notification:
     """The pending notification of a new Account Alert or Update (flushed)."""
-    category = (
-        NotifyCategory.ALERT if alert.category is AlertCategory.ALERT else NotifyCategory.UPDATE
-    )
     notification = Notification(
         user_id=alert.user_id,
-        category=category,
+        category=ALERT_CATEGORIES[alert.category],
         alert_id=alert.id,
         state=NotificationState.PENDING,
         created_at=now,
@@ -219,9 +220,14 @@ class PreferenceCache:
             self._bouncing[user.id] = is_bouncing(self._session, user.email)
         return self._bouncing[user.id]
 
+    def prefetch(self, user_ids: Collection[int]) -> None:
+        """Read the preferences of all these users at once (one query, not one each)."""
+        missing = [user_id for user_id in user_ids if user_id not in self._by_user]
+        self._by_user.update(get_preferences_of(self._session, missing))
+
     def get(self, user_id: int, category: NotifyCategory) -> Preference:
         if user_id not in self._by_user:
-            self._by_user[user_id] = get_preferences(self._session, user_id)
+            self.prefetch([user_id])
         return self._by_user[user_id][category]
 
 

@@ -133,13 +133,18 @@ def _state(session: Session, origin: Origin, address: str, now: datetime) -> Aut
     return AutoResponseState.PENDING
 
 
+def away_until_text(away: User, until: datetime) -> str:
+    """ "Mon 30 Nov 2026, 09:00 (UTC)" in the away user's own zone; "further notice" for an
+    open-ended absence (presence.away_until's datetime.max)."""
+    if until.year >= 9999:
+        return "further notice"
+    local = until.astimezone(user_zone(away))
+    return f"{local:%a} {local.day} {local:%b} {local.year}, {local:%H:%M} ({local.tzname()})"
+
+
 def out_of_office_note(away: User, until: datetime) -> str:
     """The note's Markdown: who is away, until when (in their own zone), and their message."""
-    if until.year >= 9999:
-        when = "further notice"
-    else:
-        local = until.astimezone(user_zone(away))
-        when = f"{local:%a} {local.day} {local:%b} {local.year}, {local:%H:%M} ({local.tzname()})"
+    when = away_until_text(away, until)
     quoted = "\n".join(
         f"> {line}" if line else ">" for line in (away.ooo_message or "").splitlines()
     )

@@ -18,6 +18,7 @@ Must not import Flask or any other adapter library.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,13 +83,26 @@ def _user(session: Session, user_id: int) -> User:
 
 def get_preferences(session: Session, user_id: int) -> dict[NotifyCategory, Preference]:
     """Every category's preference: the user's choice, or the default."""
-    chosen = {
-        row.category: Preference(row.category, row.channel, row.frequency, row.email_even_if_read)
-        for row in session.scalars(
-            select(NotificationPreference).where(NotificationPreference.user_id == user_id)
+    return get_preferences_of(session, [user_id])[user_id]
+
+
+def get_preferences_of(
+    session: Session, user_ids: Collection[int]
+) -> dict[int, dict[NotifyCategory, Preference]]:
+    """get_preferences for many users, in one query."""
+    chosen: dict[int, dict[NotifyCategory, Preference]] = {user_id: {} for user_id in user_ids}
+    if user_ids:
+        rows = session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id.in_(list(user_ids)))
         )
+        for row in rows:
+            chosen[row.user_id][row.category] = Preference(
+                row.category, row.channel, row.frequency, row.email_even_if_read
+            )
+    return {
+        user_id: {category: own.get(category, DEFAULTS[category]) for category in NotifyCategory}
+        for user_id, own in chosen.items()
     }
-    return {category: chosen.get(category, DEFAULTS[category]) for category in NotifyCategory}
 
 
 def set_preference(

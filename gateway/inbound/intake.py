@@ -189,7 +189,7 @@ def _score_bounces(
 ) -> None:
     """Count each bounce against the address that failed: the one our VERP envelope sender
     names (the bounce is about an email we sent), else the report's Final-Recipient, if we
-    mailed that address lately (a stray report about a stranger changes nothing)."""
+    ever mailed that address (a stray report about a stranger changes nothing)."""
     for email in emails:
         bounce = email.prepared.bounce
         if bounce is None or email.outcome is not InboundOutcome.BOUNCE:

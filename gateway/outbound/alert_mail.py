@@ -17,19 +17,16 @@ from typing import Any
 
 from markupsafe import Markup
 
+from gateway.core.notifications import ALERT_CATEGORIES
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import category_unsubscribe_token
 from gateway.outbound.composition import ComposedEmail, compose_site_email, one_line
 from gateway.settings import Settings
-from gateway.store.models import Alert, AlertCategory, NotifyCategory
+from gateway.store.models import Alert, AlertCategory
 
 ALERT_TEMPLATES = "email/alert"
 CATEGORY_HEADERS = {AlertCategory.ALERT: "account-alert", AlertCategory.UPDATE: "update"}
 TAB_NAMES = {AlertCategory.ALERT: "Account Alerts", AlertCategory.UPDATE: "Updates"}
-NOTIFY_CATEGORIES = {
-    AlertCategory.ALERT: NotifyCategory.ALERT,
-    AlertCategory.UPDATE: NotifyCategory.UPDATE,
-}
 
 
 def compose_alert(
@@ -60,7 +57,7 @@ def _alert_context(alert: Alert, settings: Settings, keys: ReplyKeys) -> dict[st
         link = f"{settings.base_url}{link}"
     unsubscribe_url = ""
     if not alert.financial:
-        token = category_unsubscribe_token(alert.user_id, NOTIFY_CATEGORIES[alert.category], keys)
+        token = category_unsubscribe_token(alert.user_id, ALERT_CATEGORIES[alert.category], keys)
         unsubscribe_url = f"{settings.base_url}/u/{token}"
     return {
         "site_name": one_line(settings.site_name),

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.core.preferences import user_zone
+from gateway.core.out_of_office import away_until_text
 from gateway.core.presence import away_until
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.rooms import find_membership
@@ -162,14 +162,11 @@ def _context(
     away: User, subject: str, response: AutoResponse, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     until = away_until(away, now=now) or response.created_at
-    local = until.astimezone(user_zone(away))
     return {
         "site_name": one_line(settings.site_name),
         "away_name": one_line(away.display_name),
         "away_message": (away.ooo_message or "").strip(),
-        "until": f"{local:%a} {local.day} {local:%b} {local.year}, {local:%H:%M} ({local.tzname()})"
-        if until.year < 9999
-        else "further notice",
+        "until": away_until_text(away, until),
         "original_subject": one_line(subject) or "(no subject)",
         "room_url": f"{settings.base_url}/rooms/{response.room_id}",
     }

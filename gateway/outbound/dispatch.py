@@ -162,8 +162,9 @@ def _room_email(
     session: Session, notification: Notification, settings: Settings, keys: ReplyKeys, now: datetime
 ) -> OutboxEmail:
     message = notification.message
-    membership = find_membership(session, notification.room_id or 0, notification.user_id)
-    assert message is not None and membership is not None  # gather_facts checked both
+    assert message is not None  # gather_facts checked it
+    membership = find_membership(session, message.room_id, notification.user_id)
+    assert membership is not None  # ... and this
     composed = compose_room_message(
         message,
         membership,
@@ -180,7 +181,7 @@ def _room_email(
         settings,
         now=now,
         user_id=notification.user_id,
-        room_id=notification.room_id,
+        room_id=message.room_id,
         message_id=message.id,
     )
 

@@ -1,10 +1,13 @@
-"""What every view needs (settings, database, signing keys, clock), kept on app.extensions."""
+"""What every view needs (settings, database, signing keys, clock), kept on app.extensions,
+and `web_context()`, which finds it for the current request."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from flask import current_app
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
@@ -22,3 +25,9 @@ class WebContext:
     keys: ReplyKeys
     # Views read the time here, never from datetime.now(): tests move it (edit windows, ...).
     clock: Callable[[], datetime] = field(default=_utc_now)
+
+
+def web_context() -> WebContext:
+    """The app's WebContext (create_app puts it in app.extensions["gateway"])."""
+    context: WebContext = current_app.extensions["gateway"]
+    return context

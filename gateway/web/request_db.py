@@ -18,18 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, g
+from flask import g
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from gateway.store.database import Database
+from gateway.web.context import web_context
 
 _READS = "request_reads"
-
-
-def _database() -> Database:
-    database: Database = current_app.extensions["gateway"].database
-    return database
 
 
 @contextmanager
@@ -38,7 +33,7 @@ def reading() -> Iterator[Session]:
     usable) for the rest of the request. A database error rolls it back."""
     session: Session | None = g.get(_READS)
     if session is None:
-        session = _database().read_session()
+        session = web_context().database.read_session()
         setattr(g, _READS, session)
     try:
         yield session
@@ -51,7 +46,7 @@ def reading() -> Iterator[Session]:
 def writing() -> Iterator[Session]:
     """A write transaction, committed on success and rolled back on any exception; after a
     commit the request's later reads see what it wrote."""
-    with _database().transaction() as session:
+    with web_context().database.transaction() as session:
         yield session
     reads: Session | None = g.get(_READS)
     if reads is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ParamSpec, TypeVar
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -25,7 +25,7 @@ from gateway.core.web_sessions import (
     touch_web_session,
 )
 from gateway.store.models import User
-from gateway.web.context import WebContext
+from gateway.web.context import web_context
 from gateway.web.request_db import reading, writing
 
 P = ParamSpec("P")
@@ -35,11 +35,6 @@ R = TypeVar("R")
 def utc_now() -> datetime:
     """The app's clock (real time, or the one a test gave create_app)."""
     return web_context().clock()
-
-
-def web_context() -> WebContext:
-    context: WebContext = current_app.extensions["gateway"]
-    return context
 
 
 def load_signed_in_user() -> None:
