@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core.alerts import create_alert
+from gateway.core.api_keys import create_api_key, list_api_keys, revoke_api_key
 from gateway.core.errors import DomainError
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import reply_address
@@ -155,6 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     alert_send.set_defaults(handler=cmd_alert_send)
 
+    api_key = commands.add_parser("api-key", help="keys to the platform API").add_subparsers(
+        dest="api_key_command", required=True, metavar="ACTION"
+    )
+    api_key_create = api_key.add_parser("create", help="make a key; prints it, once")
+    api_key_create.add_argument("name", help="who or what uses it, e.g. the platform's name")
+    api_key_create.set_defaults(handler=cmd_api_key_create)
+    api_key.add_parser("list", help="list keys (never their secrets)").set_defaults(
+        handler=cmd_api_key_list
+    )
+    api_key_revoke = api_key.add_parser("revoke", help="stop a key working at once")
+    api_key_revoke.add_argument("name")
+    api_key_revoke.set_defaults(handler=cmd_api_key_revoke)
+
     deliver = commands.add_parser("deliver", help="compose and deliver due email once")
     deliver.set_defaults(handler=cmd_deliver)
 
@@ -273,6 +287,30 @@ def cmd_alert_send(args: argparse.Namespace, settings: Settings) -> int:
             now=_now(),
         )
         print(alert.id)
+    return 0
+
+
+def cmd_api_key_create(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        _key, secret = create_api_key(session, args.name, now=_now())
+    # The secret alone on stdout (for scripts); it is not stored and cannot be shown again.
+    print(secret)
+    print("Keep this key now: it cannot be shown again.", file=sys.stderr)
+    return 0
+
+
+def cmd_api_key_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        for key in list_api_keys(session):
+            used = key.last_used_at.isoformat() if key.last_used_at else "never used"
+            state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "live"
+            print(f"{key.name}\t{key.prefix}…\t{state}\tlast used: {used}")
+    return 0
+
+
+def cmd_api_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    with _transaction(settings) as session:
+        revoke_api_key(session, args.name, now=_now())
     return 0
 
 

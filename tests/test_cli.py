@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.cli import main
+from gateway.core.api_keys import find_api_key
 from gateway.core.reply_addresses import ReplyKeys, resolve_reply_address
 from gateway.core.rooms import find_membership, list_active_members
 from gateway.core.users import add_user, find_user_by_email
@@ -597,3 +598,27 @@ def test_entry_point_runs_as_a_program_with_exit_codes_and_stderr(tmp_path: Path
     assert misused.code == 2
     assert misused.out == ""
     assert "--owner" in misused.err
+
+
+def test_api_keys_are_made_listed_and_revoked(gateway: Cli, database: Database) -> None:
+    made = gateway("api-key", "create", "marketplace")
+    assert made.code == 0 and "cannot be shown again" in made.err
+    secret = made.out.strip()
+    assert secret.startswith("gw_") and len(secret) > 40
+    with database.read_session() as session:
+        assert find_api_key(session, secret) is not None
+    again = gateway("api-key", "create", "marketplace")
+    assert again.code == 1 and "already exists" in again.err
+
+    listed = gateway("api-key", "list")
+    assert listed.code == 0
+    [line] = listed.out.splitlines()
+    assert line.startswith("marketplace\t" + secret[:10]) and "live" in line
+    assert secret not in listed.out  # never the secret again
+
+    assert gateway("api-key", "revoke", "marketplace").code == 0
+    with database.read_session() as session:
+        assert find_api_key(session, secret) is None
+    assert "revoked" in gateway("api-key", "list").out
+    missing = gateway("api-key", "revoke", "nobody")
+    assert missing.code == 1 and "no API key named" in missing.err

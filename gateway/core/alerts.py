@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from gateway.core.errors import InvalidInput, NotFound
+from gateway.core.errors import InvalidInput, NotAllowed, NotFound
 from gateway.core.notifications import queue_alert_notification
 from gateway.core.rendering import render_markdown
 from gateway.store.models import Account, Alert, AlertCategory, User
@@ -43,8 +43,11 @@ def create_alert(
 ) -> Alert:
     """Put an alert in the user's Account Alerts (or Updates) tab, and owe them the email
     their preferences ask for (gateway.core.notifications)."""
-    if session.get(User, user_id) is None:
+    user = session.get(User, user_id)
+    if user is None:
         raise NotFound(f"no user {user_id}")
+    if user.deactivated_at is not None:
+        raise NotAllowed(f"user {user_id} is deactivated: reactivate them to send alerts")
     chosen = _category(category)
     if financial and chosen != AlertCategory.ALERT:
         raise InvalidInput("only Account Alerts can be financial, not Updates")

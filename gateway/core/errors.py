@@ -2,6 +2,7 @@
 
 Owns the error taxonomy only. Adapters translate: NotFound -> SMTP 550 5.1.1 / HTTP 404,
 NotAllowed -> 550 5.7.1 / 403, InvalidInput -> 550 5.6.0 / 400, anything else -> 451 / 500.
+Conflict is an InvalidInput that the JSON API tells apart (HTTP 409).
 """
 
 
@@ -19,3 +20,8 @@ class NotAllowed(DomainError):
 
 class InvalidInput(DomainError):
     """The request is malformed: bad address, empty message, too large..."""
+
+
+class Conflict(InvalidInput):
+    """The request clashes with what exists: an address already taken, a second account of
+    one kind, the owner's place in their own room."""

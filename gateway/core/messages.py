@@ -56,12 +56,20 @@ MAX_HISTORY_PAGE = 200
 # Rooms where people may exchange email addresses and phone numbers: work has started.
 CONTACT_DETAILS_ROOM_KINDS = frozenset({RoomKind.CONTRACT})
 BLOCKED_REFUSAL = "You cannot send messages to this person."
+DEACTIVATED_REFUSAL = "This account has been deactivated: it cannot post messages."
 
 # One statement per stage per batch, built once: the SMTP intake runs them for every batch.
 # The room kind rides along with the members (the contact-details and block rules need it),
-# and whether each member has an out-of-office reply on (direct messages may need an answer).
+# whether each member has an out-of-office reply on (direct messages may need an answer), and
+# whether the member is deactivated (counted out: they may not post and are owed nothing).
 _ACTIVE_MEMBERS = (
-    select(Membership.room_id, Membership.user_id, Room.kind, User.ooo_enabled)
+    select(
+        Membership.room_id,
+        Membership.user_id,
+        Room.kind,
+        User.ooo_enabled,
+        User.deactivated_at.is_not(None).label("deactivated"),
+    )
     .join(Room, Room.id == Membership.room_id)
     .join(User, User.id == Membership.user_id)
     .where(
@@ -236,6 +244,7 @@ class _RoomFacts:
     kinds: dict[int, RoomKind]
     blocked: frozenset[frozenset[int]]  # pairs of users where one blocked the other
     out_of_office: frozenset[int]  # members whose out-of-office reply is on (maybe not now)
+    deactivated: frozenset[int]  # members the host platform deactivated (not in `members`)
 
 
 def _refusal(
@@ -246,6 +255,8 @@ def _refusal(
     if len(source) > MAX_BODY_LENGTH:
         return InvalidInput(f"a message is at most {MAX_BODY_LENGTH} characters")
     members = rooms.members.get(draft.room_id, [])
+    if draft.author_id in rooms.deactivated:
+        return NotAllowed(DEACTIVATED_REFUSAL)
     if draft.author_id not in members:
         return NotAllowed("only members of a room can post in it")
     if draft.parent_id is not None and parent_rooms.get(draft.parent_id) != draft.room_id:
@@ -275,22 +286,26 @@ def _room_facts(session: Session, room_ids: Iterable[int]) -> _RoomFacts:
     members: dict[int, list[int]] = {}
     kinds: dict[int, RoomKind] = {}
     out_of_office: set[int] = set()
+    deactivated: set[int] = set()
     for row in session.connection().execute(_ACTIVE_MEMBERS, {"room_ids": list(room_ids)}):
-        members.setdefault(row.room_id, []).append(row.user_id)
         kinds[row.room_id] = row.kind
+        if row.deactivated:
+            deactivated.add(row.user_id)
+            continue
+        members.setdefault(row.room_id, []).append(row.user_id)
         if row.ooo_enabled:
             out_of_office.add(row.user_id)
     direct_users = {
         user_id
         for room_id, kind in kinds.items()
         if kind is RoomKind.DIRECT
-        for user_id in members[room_id]
+        for user_id in members.get(room_id, ())
     }
     blocked: frozenset[frozenset[int]] = frozenset()
     if direct_users:
         rows = session.connection().execute(_BLOCKS_BETWEEN, {"user_ids": list(direct_users)})
         blocked = frozenset(frozenset((row.blocker_id, row.blocked_id)) for row in rows)
-    return _RoomFacts(members, kinds, blocked, frozenset(out_of_office))
+    return _RoomFacts(members, kinds, blocked, frozenset(out_of_office), frozenset(deactivated))
 
 
 def _rooms_of(session: Session, message_ids: set[int]) -> dict[int, int]:
@@ -484,7 +499,27 @@ def read_history(
 ) -> HistoryPage:
     """list_history for a caller that already holds the member's active membership (from
     get_own_membership): the same page, without asking again who may read the room."""
-    room_id = membership.room_id
+    return room_history(
+        session,
+        membership.room_id,
+        before_id=before_id,
+        after_id=after_id,
+        around_id=around_id,
+        limit=limit,
+    )
+
+
+def room_history(
+    session: Session,
+    room_id: int,
+    *,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    around_id: int | None = None,
+    limit: int = 50,
+) -> HistoryPage:
+    """A page of the room's history, whoever asks: callers decide who may read it (members
+    through list_history, the host platform through the API)."""
     limit = max(1, min(limit, MAX_HISTORY_PAGE))
     if around_id is not None:
         return _history_around(session, room_id, around_id, limit)

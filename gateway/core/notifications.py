@@ -74,6 +74,7 @@ class Reason(enum.StrEnum):
     READ = "read"  # read on the web during the grace window
     ACTIVE = "active"  # the user wrote in the room since
     UNADDRESSABLE = "unaddressable"  # the address cannot be written in a header
+    DEACTIVATED = "deactivated"  # the host platform deactivated the user
 
 
 class Action(enum.StrEnum):

@@ -10,14 +10,14 @@ Must not import any adapter library.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from gateway.core.blocks import is_blocked_between
-from gateway.core.errors import InvalidInput, NotAllowed, NotFound
+from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gateway.core.reply_addresses import new_reply_nonce
 from gateway.core.users import find_user_by_email, get_account, normalize_address
 from gateway.store.models import AccountKind, Membership, Role, Room, RoomKind, User
@@ -62,6 +62,8 @@ def add_member(
     session: Session, room: Room, user: User, *, now: datetime, role: Role = Role.MEMBER
 ) -> Membership:
     """Put `user` in `room` (again); a returning member gets a fresh reply address."""
+    if user.deactivated_at is not None:
+        raise NotAllowed(f"{user.email} is deactivated and cannot join rooms.")
     membership = find_membership(session, room.id, user.id)
     if membership is None:
         membership = Membership(
@@ -309,6 +311,23 @@ def start_direct_conversation(
     """The direct room between the two (reopened if either left), or a new one."""
     user = _get_user(session, user_id)
     other = _existing_user(session, other_email)
+    room, _created = open_direct_room(
+        session, user, other, now=now, daily_limit=daily_limit, account_kind=account_kind
+    )
+    return room
+
+
+def open_direct_room(
+    session: Session,
+    user: User,
+    other: User,
+    *,
+    now: datetime,
+    daily_limit: int | None,
+    account_kind: AccountKind | None = None,
+) -> tuple[Room, bool]:
+    """The direct room between `user` and `other` (reopened if either left), or a new one
+    `user` owns, and whether it is new; `daily_limit` None: no limit (the host platform)."""
     if other.id == user.id:
         raise InvalidInput("You cannot start a conversation with yourself.")
     if is_blocked_between(session, user.id, other.id):
@@ -321,10 +340,11 @@ def start_direct_conversation(
             if membership is None or membership.left_at is not None:
                 role = Role.OWNER if room.owner_id == person.id else Role.MEMBER
                 add_member(session, room, person, now=now, role=role)
-        return room
-    check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
+        return room, False
+    if daily_limit is not None:
+        check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
     title = f"{user.display_name} and {other.display_name}"[:MAX_TITLE_LENGTH]
-    return create_room(
+    room = create_room(
         session,
         title,
         owner=user,
@@ -333,6 +353,7 @@ def start_direct_conversation(
         members=[other],
         account_kind=account_kind,
     )
+    return room, True
 
 
 def start_group_room(
@@ -407,3 +428,88 @@ def _get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"No user {user_id}.")
     return user
+
+
+# --- the host platform's hand (JSON API) ---------------------------------------------------
+# The platform manages rooms as the site itself: no daily limit, no inviter's role to check;
+# the room's shape still holds (one owner, direct rooms of two).
+
+
+def create_platform_room(
+    session: Session,
+    title: str,
+    *,
+    kind: RoomKind,
+    owner_id: int,
+    members: Mapping[int, Role],
+    account_id: int | None,
+    now: datetime,
+) -> tuple[Room, bool]:
+    """A room the platform opens for `owner_id` with `members` (user id -> admin or member),
+    and whether it is new: a direct room between two people who have one already is that
+    room, reopened."""
+    owner = _get_user(session, owner_id)
+    account_kind = _account_kind_of(owner, account_id)
+    people = {user_id: _get_user(session, user_id) for user_id in members}
+    if owner_id in members:
+        raise InvalidInput("The owner is in the room already; list only the other members.")
+    if Role.OWNER in members.values():
+        raise InvalidInput("A room has one owner; give members the admin or member role.")
+    if kind == RoomKind.DIRECT:
+        if len(people) != 1:
+            raise InvalidInput("A direct room is between the owner and exactly one other member.")
+        [other] = people.values()
+        return open_direct_room(
+            session, owner, other, now=now, daily_limit=None, account_kind=account_kind
+        )
+    if owner.deactivated_at is not None:
+        raise NotAllowed(f"{owner.email} is deactivated and cannot own rooms.")
+    room = create_room(session, title, owner=owner, now=now, kind=kind, account_kind=account_kind)
+    for user_id, role in members.items():
+        add_member(session, room, people[user_id], now=now, role=role)
+    return room, True
+
+
+def _account_kind_of(owner: User, account_id: int | None) -> AccountKind | None:
+    if account_id is None:
+        return None
+    for account in owner.accounts:
+        if account.id == account_id:
+            return account.kind
+    raise InvalidInput(f"Account {account_id} is not one of the owner's accounts.")
+
+
+def place_member(
+    session: Session, room_id: int, user_id: int, role: Role, *, now: datetime
+) -> tuple[Membership, bool]:
+    """Make `user_id` a member of the room with `role` (admin or member), adding them if need
+    be; the membership, and whether they were added."""
+    room = get_room(session, room_id)
+    user = _get_user(session, user_id)
+    if role == Role.OWNER:
+        raise InvalidInput("A room has one owner; choose admin or member.")
+    current = find_membership(session, room_id, user_id)
+    if current is not None and current.left_at is None:
+        if current.role == Role.OWNER:
+            raise Conflict("The owner's role cannot be changed.")
+        if room.kind == RoomKind.DIRECT:
+            raise NotAllowed("Direct conversations have no roles to change.")
+        current.role = role
+        session.flush()
+        return current, False
+    if room.kind == RoomKind.DIRECT:
+        raise NotAllowed(
+            "Direct conversations are between two people; open a group room to add more."
+        )
+    return add_member(session, room, user, now=now, role=role), True
+
+
+def remove_platform_member(session: Session, room_id: int, user_id: int, *, now: datetime) -> None:
+    """End a member's membership; the owner cannot be removed from their own room."""
+    membership = find_membership(session, room_id, user_id)
+    if membership is None or membership.left_at is not None:
+        raise NotFound(f"User {user_id} is not a member of room {room_id}.")
+    if membership.role == Role.OWNER:
+        raise Conflict("The owner cannot be removed from their own room.")
+    membership.left_at = now
+    session.flush()

@@ -27,6 +27,9 @@ from gateway.store.database import lock_for_transaction
 from gateway.store.models import SignInAttempt, SignInToken, User
 
 SIGN_IN_REFUSED = "That email and password do not match."
+ACCOUNT_DEACTIVATED = (
+    "This account has been deactivated. Ask the site that manages your account to restore it."
+)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ADDRESS = 5
 MAX_FAILURES_PER_CLIENT = 20
@@ -66,8 +69,8 @@ class Throttled(DomainError):
 class SignInRefused(NotAllowed):
     """Unknown address or wrong password: deliberately one error with one message."""
 
-    def __init__(self) -> None:
-        super().__init__(SIGN_IN_REFUSED)
+    def __init__(self, message: str = SIGN_IN_REFUSED) -> None:
+        super().__init__(message)
 
 
 class SignInLinkGone(InvalidInput):
@@ -97,6 +100,9 @@ def sign_in_with_password(
     user = find_user_by_email(session, address)
     if _password_matches(user, password):
         assert user is not None  # _password_matches is False for no user
+        if user.deactivated_at is not None:
+            # Said only to whoever knows the password: nobody else learns of the account.
+            raise SignInRefused(ACCOUNT_DEACTIVATED)
         return user
     session.add(SignInAttempt(email=address, remote_addr=client, attempted_at=now))
     session.flush()
@@ -177,7 +183,9 @@ def issue_sign_in_token(session: Session, email: str, now: datetime) -> tuple[Us
     which addresses have accounts.
     """
     user = find_user_by_email(session, email)
-    if user is None or _recent_link_count(session, user.id, now) >= MAX_LINKS_PER_ADDRESS:
+    if user is None or user.deactivated_at is not None:
+        return None
+    if _recent_link_count(session, user.id, now) >= MAX_LINKS_PER_ADDRESS:
         return None
     token = secrets.token_urlsafe(LINK_TOKEN_BYTES)
     session.add(
@@ -261,6 +269,8 @@ def _user_of(session: Session, row: SignInToken) -> User:
     user = session.get(User, row.user_id)
     if user is None:  # the foreign key cascades, so only a race with deletion gets here
         raise InvalidInput(LINK_INVALID)
+    if user.deactivated_at is not None:  # deactivation deletes links; this is a race
+        raise SignInLinkGone(LINK_INVALID)
     return user
 
 

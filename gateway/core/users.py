@@ -1,4 +1,5 @@
-"""Users and their accounts: adding people, normalizing and looking up their addresses.
+"""Users and their accounts: adding people, normalizing and looking up their addresses,
+changing them, and deactivating them.
 
 Owns address normalization (email-validator) and the account a user acts in. Must not
 import Flask, aiosmtpd or any other adapter library.
@@ -10,12 +11,23 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from gateway.core.errors import InvalidInput, NotFound
+from gateway.core.errors import Conflict, InvalidInput, NotFound
+from gateway.core.notifications import Reason
 from gateway.core.passwords import hash_password
-from gateway.store.models import Account, AccountKind, User
+from gateway.store.models import (
+    Account,
+    AccountKind,
+    Notification,
+    NotificationState,
+    SignInToken,
+    User,
+    WebSession,
+)
+
+MAX_NAME_LENGTH = 200
 
 
 def normalize_address(address: str) -> str:
@@ -44,20 +56,19 @@ def add_user(
     """Create a user with one account; InvalidInput if the address is taken or invalid."""
     address = normalize_address(email)
     if find_user_by_email(session, address) is not None:
-        raise InvalidInput(f"a user with address {address} already exists")
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {time_zone!r}") from None
+        raise Conflict(f"a user with address {address} already exists")
+    checked_time_zone(time_zone)
     display_name = (name or "").strip() or address.split("@", 1)[0]
     user = User(
         email=address,
-        display_name=display_name[:200],
+        display_name=display_name[:MAX_NAME_LENGTH],
         time_zone=time_zone,
         password_hash=hash_password(password) if password else None,
         created_at=now,
     )
-    user.accounts.append(Account(kind=account_kind, name=display_name[:200], created_at=now))
+    user.accounts.append(
+        Account(kind=account_kind, name=display_name[:MAX_NAME_LENGTH], created_at=now)
+    )
     session.add(user)
     session.flush()
     return user
@@ -87,6 +98,99 @@ def get_account(session: Session, user: User, kind: AccountKind | None = None) -
         kind=kind or AccountKind.FREELANCER,
         name=user.display_name,
         created_at=user.created_at,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def update_user(
+    session: Session,
+    user_id: int,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    time_zone: str | None = None,
+) -> User:
+    """Change a user's address, display name or time zone (each only when given)."""
+    user = get_user(session, user_id)
+    if email is not None:
+        address = normalize_address(email)
+        other = find_user_by_email(session, address)
+        if other is not None and other.id != user.id:
+            raise Conflict(f"a user with address {address} already exists")
+        user.email = address
+    if name is not None:
+        display_name = " ".join(name.split())
+        if not display_name:
+            raise InvalidInput("a name cannot be empty")
+        user.display_name = display_name[:MAX_NAME_LENGTH]
+    if time_zone is not None:
+        user.time_zone = checked_time_zone(time_zone)
+    session.flush()
+    return user
+
+
+def checked_time_zone(time_zone: str) -> str:
+    """The IANA zone name, or InvalidInput."""
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {time_zone!r}") from None
+    return time_zone
+
+
+def deactivate_user(session: Session, user_id: int, *, now: datetime) -> User:
+    """Close a user's door: signed out everywhere, no sign-in, no email, no posting.
+
+    Rooms and history stay as they are (others still read what they wrote), and the
+    memberships too, so reactivating puts the user back where they were. Email owed to
+    them and not yet decided is skipped; new messages owe them nothing while deactivated
+    (gateway.core.messages leaves them out of the room's active members).
+    """
+    user = get_user(session, user_id)
+    if user.deactivated_at is not None:
+        return user
+    user.deactivated_at = now
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.execute(delete(SignInToken).where(SignInToken.user_id == user.id))
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.state.in_((NotificationState.PENDING, NotificationState.DIGEST)),
+        )
+        .values(state=NotificationState.SKIPPED, reason=Reason.DEACTIVATED, decided_at=now)
+    )
+    session.flush()
+    return user
+
+
+def reactivate_user(session: Session, user_id: int) -> User:
+    """Open the door again: the user may sign in, post and get email as before."""
+    user = get_user(session, user_id)
+    user.deactivated_at = None
+    session.flush()
+    return user
+
+
+def add_account(
+    session: Session, user_id: int, kind: AccountKind, name: str | None = None
+) -> Account:
+    """A further account (one per kind) for the user: a freelancer who also hires, say."""
+    user = get_user(session, user_id)
+    if any(account.kind == kind for account in user.accounts):
+        raise Conflict(f"this user already has a {kind.value} account")
+    account_name = " ".join((name or "").split()) or user.display_name
+    account = Account(
+        user=user, kind=kind, name=account_name[:MAX_NAME_LENGTH], created_at=user.created_at
     )
     session.add(account)
     session.flush()

@@ -212,6 +212,8 @@ class User(Base):
     digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # Account Alerts and Updates older than this are deleted (their emails are the record).
     alert_retention_days: Mapped[int] = mapped_column(SmallInteger, default=90, server_default="90")
+    # Set by the host platform (API): no sign-in, no email, no posting; history stays.
+    deactivated_at: Mapped[datetime | None]
 
     accounts: Mapped[list[Account]] = relationship(back_populates="user")
 
@@ -604,3 +606,38 @@ class Report(Base):
     reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason, "report_reason"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+
+
+class ApiKey(Base):
+    """A host platform's key to the JSON API. Only a hash of the secret is kept: the key is
+    shown once, when it is made."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    prefix: Mapped[str] = mapped_column(
+        String(16)
+    )  # the key's first characters, to tell keys apart
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class IdempotentRequest(Base):
+    """A POST the API carried out under an Idempotency-Key, and the response it gave: the same
+    key with the same request gets that response again instead of a second effect."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (
+        UniqueConstraint("api_key_id", "key", name="uq_idempotent_requests_api_key_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body, hashed
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)

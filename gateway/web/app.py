@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files
 
-from flask import Flask
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
+from gateway.web.api import api, api_http_error, is_api_request
 from gateway.web.context import WebContext
 from gateway.web.files import files as files_blueprint
 from gateway.web.inbox import inbox
@@ -26,14 +28,25 @@ from gateway.web.request_db import end_request_reads
 from gateway.web.room_admin import room_admin
 from gateway.web.rooms import rooms
 from gateway.web.search import search
-from gateway.web.security import protect
+from gateway.web.security import csrf, protect
 from gateway.web.session_user import load_signed_in_user
 from gateway.web.signin import signin
 from gateway.web.site import site
 
 TEMPLATE_DIR = str(files("gateway.templates") / "web")
 STATIC_DIR = str(files("gateway") / "static")
-BLUEPRINTS = (site, signin, inbox, preferences, rooms, files_blueprint, room_admin, search, live)
+BLUEPRINTS = (
+    site,
+    signin,
+    inbox,
+    preferences,
+    rooms,
+    files_blueprint,
+    room_admin,
+    search,
+    live,
+    api,
+)
 # Form posts other than attachments are small; uploads are checked against the attachment
 # limits by the room views, and this cap only stops a request far beyond them.
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -64,8 +77,11 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.before_request(load_signed_in_user)
     app.teardown_request(end_request_reads)
+    # The API authenticates every call with a bearer key, not a cookie: no CSRF to forge.
+    csrf.exempt(api)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_error_handler(HTTPException, _api_errors_as_json)
 
     @app.context_processor
     def site_globals() -> dict[str, object]:
@@ -76,3 +92,13 @@ def create_app(
         }
 
     return app
+
+
+def _api_errors_as_json(error: HTTPException) -> HTTPException | Response:
+    """Unknown API paths, wrong methods and failures answer the API's JSON error shape;
+    pages keep Flask's own."""
+    if not is_api_request():
+        return error
+    if isinstance(error, InternalServerError):
+        error = InternalServerError("The gateway failed; the request had no effect. Retry later.")
+    return api_http_error(error)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.rooms import find_membership, get_room, remove_member
-from gateway.core.users import get_user_by_email
+from gateway.core.users import deactivate_user, get_user_by_email
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Attachment, InboundEmail, InboundOutcome, Message
@@ -104,6 +104,24 @@ def test_token_of_a_member_who_left_is_refused_as_not_allowed(
     )
     assert transcript.rcpts[0][0] == 550 and transcript.rcpts[0][1].startswith("5.7.1")
     assert room_messages(database, world) == []
+
+
+def test_a_deactivated_members_reply_is_refused_with_the_reason(
+    smtp_gateway: SMTPGateway, database, world, keys, now
+) -> None:
+    address = bob_address(database, world, keys)
+    with database.transaction() as session:
+        deactivate_user(session, world.bob.id, now=now)
+    transcript = smtp_gateway.deliver(
+        reply_email("bob@example.org", address, REPLY),
+        mail_from="bob@example.org",
+        rcpt_to=[address],
+    )
+    code, reply = transcript.final
+    assert code == 550 and reply.startswith("5.7.1") and "deactivated" in reply
+    assert room_messages(database, world) == []
+    [record] = inbound_records(database)
+    assert record.outcome is InboundOutcome.REJECTED and "deactivated" in record.reason
 
 
 def test_from_not_matching_the_member_is_refused_and_kept_as_rejected(

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from gateway.core.alerts import create_alert
+from gateway.core.api_keys import create_api_key
+from gateway.core.idempotency import KeptResponse, keep_response
 from gateway.core.preferences import set_alert_retention
 from gateway.core.web_sessions import start_web_session
 from gateway.outbound.housekeeping import run_housekeeping
 from gateway.store.database import Database
-from gateway.store.models import Alert, Message, User, WebSession
+from gateway.store.models import Alert, IdempotentRequest, Message, User, WebSession
 
 from support import World
 
@@ -64,3 +66,15 @@ def test_ended_web_sessions_go(database: Database, world: World, now: datetime) 
     assert run_housekeeping(database, now=now)["web_sessions"] == 1
     with database.read_session() as session:
         assert list(session.scalars(select(WebSession.user_id))) == [world.bob.id]
+
+
+def test_responses_kept_for_idempotency_keys_go_after_a_day(
+    database: Database, now: datetime
+) -> None:
+    with database.transaction() as session:
+        key, _secret = create_api_key(session, "platform", now=now)
+        for age, name in ((timedelta(hours=25), "old"), (timedelta(hours=1), "fresh")):
+            keep_response(session, key.id, name, "f" * 64, KeptResponse(201, "{}"), now=now - age)
+    assert run_housekeeping(database, now=now)["idempotent_requests"] == 1
+    with database.read_session() as session:
+        assert list(session.scalars(select(IdempotentRequest.key))) == ["fresh"]

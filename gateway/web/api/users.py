@@ -1,0 +1,199 @@
+"""API operations on users and their accounts: create, read, update, deactivate."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from gateway.core.errors import InvalidInput
+from gateway.core.users import (
+    add_account,
+    add_user,
+    deactivate_user,
+    get_user,
+    normalize_address,
+    reactivate_user,
+    update_user,
+)
+from gateway.store.models import Account, User
+from gateway.web.api.operations import Call, operation
+from gateway.web.api.schemas import (
+    AccountCreate,
+    AccountList,
+    AccountOut,
+    UserCreate,
+    UserList,
+    UserOut,
+    UserQuery,
+    UserUpdate,
+)
+
+TAG = "Users"
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        name=user.display_name,
+        time_zone=user.time_zone,
+        created_at=user.created_at,
+        deactivated_at=user.deactivated_at,
+        accounts=[account_out(a) for a in sorted(user.accounts, key=lambda a: a.id)],
+    )
+
+
+def account_out(account: Account) -> AccountOut:
+    return AccountOut(
+        id=account.id, kind=account.kind, name=account.name, created_at=account.created_at
+    )
+
+
+@operation(
+    "POST",
+    "/users",
+    summary="Create a user, with one account",
+    tag=TAG,
+    status=201,
+    body=UserCreate,
+    response=UserOut,
+    errors=(409, 422),
+    links={
+        name: {"user_id": "$response.body#/id"}
+        for name in (
+            "read_user",
+            "change_user",
+            "deactivate",
+            "reactivate",
+            "list_accounts",
+            "create_account",
+            "send_alert",
+        )
+    },
+)
+def create_user(call: Call) -> UserOut:
+    new: UserCreate = call.body
+    user = add_user(
+        call.db,
+        new.email,
+        now=call.now,
+        name=new.name,
+        time_zone=new.time_zone,
+        account_kind=new.account_kind,
+    )
+    return user_out(user)
+
+
+@operation(
+    "GET",
+    "/users",
+    summary="List users by id, or find one by email address",
+    tag=TAG,
+    query=UserQuery,
+    response=UserList,
+    errors=(422,),
+)
+def list_users(call: Call) -> UserList:
+    query: UserQuery = call.query
+    statement = select(User).options(selectinload(User.accounts)).order_by(User.id)
+    if query.email is not None:
+        statement = statement.where(User.email == _normalized_or_none(query.email))
+    users = list(call.db.scalars(statement.where(User.id > query.after_id).limit(query.limit + 1)))
+    more = len(users) > query.limit
+    users = users[: query.limit]
+    return UserList(
+        users=[user_out(u) for u in users], next_after_id=users[-1].id if more else None
+    )
+
+
+def _normalized_or_none(email: str) -> str | None:
+    """The stored form of the address; an address that cannot be valid matches nobody."""
+    try:
+        return normalize_address(email)
+    except InvalidInput:
+        return None
+
+
+@operation(
+    "GET",
+    "/users/{user_id}",
+    summary="Read a user",
+    tag=TAG,
+    response=UserOut,
+    errors=(404,),
+)
+def read_user(call: Call) -> UserOut:
+    return user_out(get_user(call.db, call.params["user_id"]))
+
+
+@operation(
+    "PATCH",
+    "/users/{user_id}",
+    summary="Change a user's address, name or time zone",
+    tag=TAG,
+    body=UserUpdate,
+    response=UserOut,
+    errors=(404, 409, 422),
+)
+def change_user(call: Call) -> UserOut:
+    change: UserUpdate = call.body
+    user = update_user(
+        call.db,
+        call.params["user_id"],
+        email=change.email,
+        name=change.name,
+        time_zone=change.time_zone,
+    )
+    return user_out(user)
+
+
+@operation(
+    "POST",
+    "/users/{user_id}/deactivate",
+    summary="Deactivate a user: signed out, no sign-in, no email, no posting; history kept",
+    tag=TAG,
+    response=UserOut,
+    errors=(404,),
+)
+def deactivate(call: Call) -> UserOut:
+    return user_out(deactivate_user(call.db, call.params["user_id"], now=call.now))
+
+
+@operation(
+    "POST",
+    "/users/{user_id}/reactivate",
+    summary="Reactivate a deactivated user",
+    tag=TAG,
+    response=UserOut,
+    errors=(404,),
+)
+def reactivate(call: Call) -> UserOut:
+    return user_out(reactivate_user(call.db, call.params["user_id"]))
+
+
+@operation(
+    "GET",
+    "/users/{user_id}/accounts",
+    summary="List a user's accounts",
+    tag=TAG,
+    response=AccountList,
+    errors=(404,),
+)
+def list_accounts(call: Call) -> AccountList:
+    user = get_user(call.db, call.params["user_id"])
+    return AccountList(accounts=[account_out(a) for a in sorted(user.accounts, key=lambda a: a.id)])
+
+
+@operation(
+    "POST",
+    "/users/{user_id}/accounts",
+    summary="Give a user a further account (one of each kind)",
+    tag=TAG,
+    status=201,
+    body=AccountCreate,
+    response=AccountOut,
+    errors=(404, 409, 422),
+)
+def create_account(call: Call) -> AccountOut:
+    new: AccountCreate = call.body
+    return account_out(add_account(call.db, call.params["user_id"], new.kind, new.name))
