@@ -526,10 +526,9 @@ def room_history(
     if after_id is not None:
         newer = _keyset(session, room_id, Message.id > after_id, newest_first=False, limit=limit)
         messages = newer[:limit]
-        first = messages[0].id if messages else after_id + 1
-        return HistoryPage(
-            messages, _exists(session, room_id, Message.id < first), len(newer) > limit
-        )
+        # Not after_id + 1: past the largest id that would not fit an INTEGER column.
+        older = Message.id < messages[0].id if messages else Message.id <= after_id
+        return HistoryPage(messages, _exists(session, room_id, older), len(newer) > limit)
     condition = Message.id < before_id if before_id is not None else None
     older = _keyset(session, room_id, condition, newest_first=True, limit=limit)
     messages = older[:limit][::-1]

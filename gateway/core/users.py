@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gateway.core.errors import Conflict, InvalidInput, NotFound
 from gateway.core.notifications import Reason
@@ -109,6 +109,26 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise NotFound(f"no user {user_id}")
     return user
+
+
+def list_users(
+    session: Session, *, after_id: int = 0, limit: int = 50, email: str | None = None
+) -> list[User]:
+    """Users in id order after `after_id` (keyset paging), accounts loaded; with `email`, only
+    the user with that address (none when it cannot be a valid address)."""
+    statement = (
+        select(User)
+        .where(User.id > after_id)
+        .options(selectinload(User.accounts))
+        .order_by(User.id)
+        .limit(limit)
+    )
+    if email is not None:
+        try:
+            statement = statement.where(User.email == normalize_address(email))
+        except InvalidInput:
+            return []
+    return list(session.scalars(statement))
 
 
 def update_user(

@@ -36,6 +36,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Row ids are INTEGER columns: 32-bit on PostgreSQL, which refuses a larger value in a query
+# rather than matching nothing. Adapters treat a larger id as naming nothing.
+MAX_ROW_ID = 2_147_483_647
+
 # Stable constraint names so Alembic migrations can alter them on every backend.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

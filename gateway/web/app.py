@@ -11,14 +11,14 @@ from datetime import datetime
 from importlib.resources import files
 
 from flask import Flask, Response
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.web.api import api, api_http_error, is_api_request
-from gateway.web.context import WebContext
+from gateway.web.context import RowIdConverter, WebContext
 from gateway.web.files import files as files_blueprint
 from gateway.web.inbox import inbox
 from gateway.web.live import live
@@ -59,6 +59,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> Flask:
     app = Flask(__name__, template_folder=TEMPLATE_DIR, static_folder=STATIC_DIR)
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.attachment_max_bytes + FORM_OVERHEAD_BYTES,
@@ -99,6 +100,4 @@ def _api_errors_as_json(error: HTTPException) -> HTTPException | Response:
     pages keep Flask's own."""
     if not is_api_request():
         return error
-    if isinstance(error, InternalServerError):
-        error = InternalServerError("The gateway failed; the request had no effect. Retry later.")
     return api_http_error(error)

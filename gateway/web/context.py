@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter, Map
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
+from gateway.store.models import MAX_ROW_ID
 
 
 def _utc_now() -> datetime:
@@ -31,3 +34,21 @@ def web_context() -> WebContext:
     """The app's WebContext (create_app puts it in app.extensions["gateway"])."""
     context: WebContext = current_app.extensions["gateway"]
     return context
+
+
+def row_id(text: str) -> int:
+    """A row id from a form or query string (for `request.args.get(..., type=row_id)`):
+    ValueError, so Flask gives the default, for anything that cannot name a row."""
+    value = int(text)
+    if not 0 <= value <= MAX_ROW_ID:
+        raise ValueError(f"{text!r} is not a row id")
+    return value
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: ids past the stored range do not match (404), instead
+    of reaching PostgreSQL, which refuses to compare them with an INTEGER column."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)

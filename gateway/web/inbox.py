@@ -25,6 +25,7 @@ from gateway.core.inbox import (
 from gateway.core.preferences import user_zone
 from gateway.core.web_sessions import switch_account
 from gateway.store.models import AlertCategory
+from gateway.web.context import row_id
 from gateway.web.request_db import reading, writing
 from gateway.web.session_user import current_user, login_required, utc_now
 
@@ -61,8 +62,12 @@ def _time_label(now: datetime) -> Callable[[datetime], str]:
     return label
 
 
+MAX_PAGE = 1_000_000
+
+
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    # Past the last page is an empty page; a page past any offset the database takes is too.
+    return max(1, min(request.args.get("page", 1, type=int) or 1, MAX_PAGE))
 
 
 @inbox.get("/rooms")
@@ -185,7 +190,7 @@ def tickets() -> str:
 @login_required
 def switch_account_view() -> Response:
     """Show another of the user's accounts; anyone else's account is "not found"."""
-    account_id = request.form.get("account_id", type=int)
+    account_id = request.form.get("account_id", type=row_id)
     if account_id not in {account.id for account in current_user().accounts}:
         abort(404, description="no such account")
     with writing() as session:

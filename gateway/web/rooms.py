@@ -42,6 +42,7 @@ from gateway.core.preferences import user_zone
 from gateway.core.reading import mark_read, mark_unread
 from gateway.core.rooms import get_own_membership, list_active_members
 from gateway.store.models import Membership, Message, Origin, RoomKind, User
+from gateway.web.context import row_id
 from gateway.web.files import (
     INLINE_IMAGE_SIGNATURES,
     base_content_type,
@@ -189,9 +190,9 @@ def _render_message(view: MessageView) -> str:
 def room_page(room_id: int) -> ViewResult:
     return _page(
         room_id,
-        around_id=request.args.get("around", type=int),
-        before_id=request.args.get("before", type=int),
-        reply_to=request.args.get("reply_to", type=int),
+        around_id=request.args.get("around", type=row_id),
+        before_id=request.args.get("before", type=row_id),
+        reply_to=request.args.get("reply_to", type=row_id),
     )
 
 
@@ -322,8 +323,8 @@ def _room_url(room_id: int | None) -> str:
 def history_json(room_id: int) -> ViewResult:
     """`?after=<id>` (newer, for catching up) or `?before=<id>` (Load older)."""
     user, now = current_user(), utc_now()
-    after_id = request.args.get("after", type=int)
-    before_id = request.args.get("before", type=int)
+    after_id = request.args.get("after", type=row_id)
+    before_id = request.args.get("before", type=row_id)
     with reading() as db:
         try:
             membership = get_own_membership(db, room_id, user.id)
@@ -372,7 +373,7 @@ def post_room_message(room_id: int) -> ViewResult:
     """Compose: `body` (Markdown), optional `parent_id`, files in `attachments`."""
     user, settings = current_user(), web_context().settings
     body = _form_text("body")
-    parent_id = request.form.get("parent_id", type=int)
+    parent_id = request.form.get("parent_id", type=row_id)
     uploads = [upload for upload in request.files.getlist("attachments") if upload.filename]
     try:
         # Counted before reading them: a request with too many files is refused unread.
@@ -459,7 +460,7 @@ def _changed(room_id: int, message_id: int, done: str) -> ViewResult:
 @login_required
 def read_room(room_id: int) -> ViewResult:
     """Everything up to `message_id` is read (the mark only moves forward)."""
-    message_id = request.form.get("message_id", type=int)
+    message_id = request.form.get("message_id", type=row_id)
     try:
         if message_id is None:
             raise InvalidInput("say which message was read (message_id)")

@@ -473,3 +473,22 @@ def test_markup_in_bodies_names_and_file_names_comes_out_escaped(
     )
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&#34;&gt;&lt;script&gt;alert(3)&lt;/script&gt;.png" in page
+
+
+@pytest.mark.parametrize(
+    "query", ["before=99999999999", "around=99999999999", "reply_to=99999999999", "before=-1"]
+)
+def test_ids_past_the_stored_range_in_the_query_are_ignored(
+    client: FlaskClient, world: World, query: str
+) -> None:
+    sign_in(client, world.bob)
+    response = client.get(f"/rooms/{world.room.id}?{query}")
+    assert response.status_code == 200
+
+
+def test_ids_past_the_stored_range_in_the_path_are_not_found(
+    client: FlaskClient, world: World
+) -> None:
+    sign_in(client, world.bob)
+    assert client.get("/rooms/99999999999").status_code == 404
+    assert client.get("/rooms/2147483648").status_code == 404

@@ -33,7 +33,6 @@ from gateway.core.idempotency import (
     request_fingerprint,
 )
 from gateway.web.api.errors import ApiError, error_response, from_domain, from_validation
-from gateway.web.api.schemas import MAX_ID
 from gateway.web.context import web_context
 from gateway.web.request_db import reading, writing
 
@@ -137,8 +136,6 @@ def operation(
 def _carry_out(declared: Operation, params: dict[str, int]) -> Response:
     try:
         api_key_id = _authenticate()
-        if any(value > MAX_ID for value in params.values()):
-            raise ApiError(404, "not_found", "No such thing: the id is out of range.")
         body = _body(declared)
         query = _validated(declared.query, request.args.to_dict(), "query")
         if declared.method == "GET":
@@ -278,8 +275,9 @@ def api_http_error(error: HTTPException) -> Response:
         500: "internal_error",
     }
     message = {
-        404: "No such API path: see /api/v1/openapi.json for the paths there are.",
+        404: "No such API path or id: see /api/v1/openapi.json for the paths there are.",
         405: "This path does not accept that method: see /api/v1/openapi.json.",
+        500: "The gateway failed; the request had no effect. Retry later.",
     }.get(status, error.description or error.name)
     allowed = getattr(error, "valid_methods", None)
     headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None

@@ -14,10 +14,9 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from gateway.store.models import AccountKind, AlertCategory, Role, RoomKind
+from gateway.store.models import MAX_ROW_ID, AccountKind, AlertCategory, Role, RoomKind
 
-# Row ids are 32-bit integers in the schema (PostgreSQL INTEGER); larger values name nothing.
-MAX_ID = 2_147_483_647
+MAX_ID = MAX_ROW_ID  # larger ids name nothing (gateway.store.models)
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Text fields refuse NUL: PostgreSQL cannot store it in text, and no person types it.
 NO_NUL = r"^[^\x00]*$"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from gateway.core.errors import InvalidInput
 from gateway.core.users import (
     add_account,
     add_user,
     deactivate_user,
     get_user,
-    normalize_address,
     reactivate_user,
     update_user,
 )
+from gateway.core.users import list_users as find_users
 from gateway.store.models import Account, User
 from gateway.web.api.operations import Call, operation
 from gateway.web.api.schemas import (
@@ -95,23 +91,12 @@ def create_user(call: Call) -> UserOut:
 )
 def list_users(call: Call) -> UserList:
     query: UserQuery = call.query
-    statement = select(User).options(selectinload(User.accounts)).order_by(User.id)
-    if query.email is not None:
-        statement = statement.where(User.email == _normalized_or_none(query.email))
-    users = list(call.db.scalars(statement.where(User.id > query.after_id).limit(query.limit + 1)))
-    more = len(users) > query.limit
-    users = users[: query.limit]
+    users = find_users(call.db, after_id=query.after_id, limit=query.limit + 1, email=query.email)
+    page = users[: query.limit]
     return UserList(
-        users=[user_out(u) for u in users], next_after_id=users[-1].id if more else None
+        users=[user_out(u) for u in page],
+        next_after_id=page[-1].id if len(users) > query.limit else None,
     )
-
-
-def _normalized_or_none(email: str) -> str | None:
-    """The stored form of the address; an address that cannot be valid matches nobody."""
-    try:
-        return normalize_address(email)
-    except InvalidInput:
-        return None
 
 
 @operation(
