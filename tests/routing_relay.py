@@ -35,6 +35,8 @@ class Handover:
 
 
 class RoutingRelay(RecordingRelay):
+    """A RecordingRelay that hands each recorded message on to the next hop (`route`)."""
+
     def __init__(self, hostname: str = "relay.test") -> None:
         super().__init__(hostname)
         self._routes: dict[str, tuple[str, int]] = {}
