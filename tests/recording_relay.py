@@ -65,14 +65,14 @@ class _Handler:
         failure = self._relay._take_failure("DATA")
         if failure is not None:
             return failure
-        self._relay._record(
-            ReceivedEnvelope(
-                mail_from=envelope.mail_from or "",
-                rcpt_tos=tuple(envelope.rcpt_tos),
-                raw=envelope.original_content or b"",
-            )
+        received = ReceivedEnvelope(
+            # aiosmtpd may keep the null reverse-path as "<>": recorded as "" either way.
+            mail_from="" if envelope.mail_from in (None, "<>") else envelope.mail_from,
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            raw=envelope.original_content or b"",
         )
-        return ACCEPTED
+        self._relay._record(received)
+        return await self._relay._pass_on(received)
 
 
 class RecordingRelay:
@@ -155,6 +155,10 @@ class RecordingRelay:
         self.stop()
 
     # --- called from the server thread ----------------------------------------------------
+
+    async def _pass_on(self, envelope: ReceivedEnvelope) -> str:
+        """The reply to a recorded message; a relay that forwards mail overrides this."""
+        return ACCEPTED
 
     def _take_failure(self, stage: Stage) -> str | None:
         with self._condition:

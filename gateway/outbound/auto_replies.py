@@ -5,7 +5,9 @@ Owns composing and queueing what gateway.core.out_of_office decided (state PENDI
 bounces back to us or to them), In-Reply-To / References to the message answered, the
 subject "Auto: " and the original, plus `X-Auto-Response-Suppress: All` and our loop header
 (EMAIL-RULES sections 3 and 4). Reply-To is the sender's own reply address for the
-conversation, so answering the auto-reply still lands in the room. Claimed with
+conversation, so answering the auto-reply still lands in the room. A message whose sender
+asked for no out-of-office replies (`X-Auto-Response-Suppress: All` or `OOF`) is answered by
+the note in the room only (EMAIL-RULES section 2: for answering only). Claimed with
 `FOR UPDATE SKIP LOCKED`, so each reply is composed once whatever the number of workers.
 
 May import gateway.core and gateway.store; must not import Flask, aiosmtpd or smtplib.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from email.utils import format_datetime
@@ -55,6 +57,11 @@ AUTO_REPLY_KIND = "auto_reply"
 AUTO_REPLY_TEMPLATES = "email/auto_reply"
 NULL_SENDER = ""  # MAIL FROM:<> (RFC 3834 section 3.3; RFC 5321 section 4.5.5)
 HEADER_BYTES = 64 * 1024  # enough of the stored raw message to read its headers
+# [MS-OXCMAIL] section 2.1.3.2.20: values of X-Auto-Response-Suppress that ask responders not
+# to send an out-of-office reply ("OOF") or any automatic reply ("All"). Outlook puts them on
+# ordinary replies, so such mail is still a person's message and posted; only the email
+# answer is left out.
+SUPPRESS_OUT_OF_OFFICE = frozenset({"all", "oof"})
 DEFAULT_LIMIT = 100
 
 
@@ -96,8 +103,13 @@ def _queue_reply(
     membership = find_membership(session, response.room_id, response.sender_id)
     if away is None or original is None or membership is None:
         return None
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(original.raw[:HEADER_BYTES])
+    if asks_for_no_out_of_office(headers):
+        return None
     try:
-        raw, message_id = _compose(away, original, membership, response, settings, keys, now)
+        raw, message_id = _compose(
+            away, original, headers, membership, response, settings, keys, now
+        )
     except ValueError:
         logger.warning("auto-reply %s not sent: address cannot be written", response.id)
         return None
@@ -114,16 +126,22 @@ def _queue_reply(
     )
 
 
+def asks_for_no_out_of_office(headers: Message) -> bool:
+    """Whether the sender asked not to get out-of-office replies ("DR, OOF", "All"...)."""
+    values = ",".join(str(value) for value in headers.get_all("X-Auto-Response-Suppress", []))
+    return any(token.strip().lower() in SUPPRESS_OUT_OF_OFFICE for token in values.split(","))
+
+
 def _compose(
     away: User,
     original: InboundEmail,
+    headers: Message,
     membership: Any,
     response: AutoResponse,
     settings: Settings,
     keys: ReplyKeys,
     now: datetime,
 ) -> tuple[bytes, str]:
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(original.raw[:HEADER_BYTES])
     context = _context(away, str(headers.get("Subject", "") or ""), response, settings, now)
     message_id = new_message_id(settings.mail_domain)
     email = EmailMessage(policy=EMAIL_POLICY)

@@ -6,8 +6,6 @@ test_reply_corpus.py.
 
 from __future__ import annotations
 
-import time
-import timeit
 from pathlib import Path
 
 import pytest
@@ -27,12 +25,8 @@ def fixture(name: str) -> str:
     return (REPLIES / name).read_text(encoding="utf-8")
 
 
-def finishes_within(seconds: float, work: str, *, html: bool = False) -> ReplyText:
-    started = time.perf_counter()
-    result = extract_reply_from_html(work) if html else extract_reply_text(work)
-    elapsed = time.perf_counter() - started
-    assert elapsed < seconds, f"took {elapsed:.3f}s"
-    return result
+def extract(work: str, *, html: bool = False) -> ReplyText:
+    return extract_reply_from_html(work) if html else extract_reply_text(work)
 
 
 # --- plain text: quotes and quote headers ---------------------------------------------------
@@ -521,10 +515,13 @@ def test_html_to_text_survives_malformed_markup(html: str) -> None:
     assert isinstance(extract_reply_from_html(html), ReplyText)
 
 
-# --- bounded time -----------------------------------------------------------------------------
+# --- hostile sizes and shapes ------------------------------------------------------------------
+# Inputs built to make a backtracking matcher blow up. Here they must come out right; how long
+# they take is measured by bench/reply_extraction.py against a linear scan of the same input
+# (a quadratic matcher would also never finish here).
 
 
-def test_200kb_of_quote_markers_and_on_lines_finishes_fast() -> None:
+def test_200kb_of_quote_markers_and_on_lines_is_handled() -> None:
     body = (
         "> On Mon, 1 Jan 2024 at 10:00, X <x@y.z> wrote:\n"
         "On Mon, 1 Jan 2024 at 10:00, X <x@y.z>\n"
@@ -532,58 +529,66 @@ def test_200kb_of_quote_markers_and_on_lines_finishes_fast() -> None:
         "On\n"
     ) * 2500
 
-    finishes_within(1.0, body)
+    reply = extract(body)
+
+    assert reply.text == body.strip()  # no quote header matches: nothing is cut
 
 
-def test_reply_above_a_huge_quote_is_extracted_fast() -> None:
+def test_reply_above_a_huge_quote_is_extracted() -> None:
     body = "Thanks!\n\nOn 23 Nov 2026, at 10:00, Ann <a@b.c> wrote:\n" + "> quoted\n" * 500_000
 
-    reply = finishes_within(1.0, body)
+    reply = extract(body)
 
     assert reply.text == "Thanks!"
     assert len(reply.elided) == len(body.strip()) - len("Thanks!\n\n")
 
 
-def test_millions_of_blank_lines_finish_fast() -> None:
-    assert finishes_within(1.0, "\n" * 2_000_000 + "end") == ReplyText("end", "")
+def test_millions_of_blank_lines_are_handled() -> None:
+    assert extract("\n" * 2_000_000 + "end") == ReplyText("end", "")
 
 
-def test_many_lines_ending_in_wrote_finish_fast() -> None:
-    finishes_within(1.0, "On 1 Jan 2024 x wrote\n" * 10000 + "2024 wrote wrote wrote:\n" * 10000)
+def test_many_lines_ending_in_wrote_are_handled() -> None:
+    body = "On 1 Jan 2024 x wrote\n" * 10000 + "2024 wrote wrote wrote:\n" * 10000
+    reply = extract(body)
+
+    assert reply.text.startswith("On 1 Jan 2024 x wrote\n") and reply.elided
+    assert set((reply.text + "\n" + reply.elided).splitlines()) <= set(body.splitlines())
 
 
-def test_one_megabyte_single_line_finishes_fast() -> None:
-    reply = finishes_within(1.0, "a" * 1_000_000)
+def test_one_megabyte_single_line_is_handled() -> None:
+    reply = extract("a" * 1_000_000)
 
     assert len(reply.text) == 1_000_000
 
 
-def test_long_candidate_lines_with_many_verbs_finish_fast() -> None:
+def test_long_candidate_lines_with_many_verbs_are_handled() -> None:
     line = "On 1 " + "wrote schrieb " * 21 + "x\n"
-    finishes_within(1.0, (line + "x:\n" * 5) * 2000)
+    body = (line + "x:\n" * 5) * 2000
+    reply = extract(body)
+
+    # The wrapped attribution ("... x" + "x:") is joined in what is elided.
+    assert reply.elided.startswith(line.strip() + " x:")
+    assert set(reply.text.splitlines()) <= set(body.splitlines())
 
 
-def test_corpus_pathological_matcher_input_finishes_fast() -> None:
+def test_corpus_pathological_matcher_input_is_handled() -> None:
     body = (CORPUS / "matchers" / "does_not_contain_embedded_email.txt").read_text("utf-8")
 
-    finishes_within(0.1, body * 2000)
+    reply = extract(body * 2000)
+
+    assert reply == ReplyText((body * 2000).strip(), "")
 
 
-def test_huge_html_finishes_fast() -> None:
+def test_huge_html_is_handled() -> None:
     html = "<div>" * 20000 + "<blockquote>x</blockquote>" * 5000 + "</div>" * 20000
 
-    finishes_within(3.0, html, html=True)
+    reply = extract(html, html=True)
+
+    assert reply.text == "" and reply.elided.count("x") == 5000
 
 
-def test_typical_2kb_reply_is_extracted_in_well_under_a_millisecond() -> None:
-    body = fixture("typical_2kb.txt")
-    assert extract_reply_text(body).text.endswith("Best,\nBob")
-
-    runs = 200
-    per_call = min(timeit.repeat(lambda: extract_reply_text(body), number=runs, repeat=3)) / runs
-
-    # About 0.07 ms on a developer machine; the bound leaves room for slow CI runners.
-    assert per_call < 0.001
+def test_typical_2kb_reply_keeps_the_reply_and_its_signature() -> None:
+    assert extract_reply_text(fixture("typical_2kb.txt")).text.endswith("Best,\nBob")
 
 
 def test_terse_attribution_without_a_date_above_a_quote_is_a_header() -> None:

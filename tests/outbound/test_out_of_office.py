@@ -1,8 +1,8 @@
 """Out of office (RFC 3834, RFC 5230, EMAIL-RULES section 4), one rule per test: direct
 messages are answered (a note in the conversation; an auto-reply email when the message came
 by email), once per sender per period, afresh for a new period; group room traffic and
-system notes never; the auto-reply is marked so that nothing answers it in turn, and the
-daily cap per address holds."""
+system notes never; the auto-reply is marked so that nothing answers it in turn, a sender
+who asks for no out-of-office reply gets the note only, and the daily cap per address holds."""
 
 from __future__ import annotations
 
@@ -189,7 +189,9 @@ def _alice_address(database: Database, world: World, direct: int, keys, settings
         return reply_address(membership, keys, settings.mail_domain)
 
 
-def _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings) -> None:
+def _alice_emails_bob(
+    smtp_gateway, database, world, direct, keys, settings, headers: dict[str, str] | None = None
+) -> None:
     address = _alice_address(database, world, direct, keys, settings)
     raw = reply_email(
         "Alice Archer <alice@example.com>",
@@ -197,6 +199,7 @@ def _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings) -> 
         "Can we ship on Friday?",
         subject="Ship date",
         message_id="<original-1@mail.example.com>",
+        headers=headers,
     )
     transcript = smtp_gateway.deliver(raw, mail_from="alice@example.com", rcpt_to=[address])
     assert transcript.final[0] == 250, transcript
@@ -238,6 +241,37 @@ def test_a_direct_message_by_email_gets_an_rfc_3834_auto_reply(
     # A second run composes nothing more.
     with database.transaction() as session:
         assert queue_auto_replies(session, settings, keys, now=now) == 0
+
+
+@pytest.mark.parametrize(
+    ("suppress", "emailed"),
+    [
+        ("RN, NRN, OOF, AutoReply", False),  # what Outlook puts on an ordinary reply
+        ("All", False),
+        ("DR, NDR, RN", True),  # reports only: an out-of-office reply is still welcome
+    ],
+)
+def test_a_sender_who_asks_for_no_out_of_office_reply_gets_the_note_only(
+    database,
+    world: World,
+    now,
+    settings: Settings,
+    keys: ReplyKeys,
+    bob_away,
+    direct,
+    smtp_gateway,
+    suppress: str,
+    emailed: bool,
+) -> None:
+    """X-Auto-Response-Suppress is for answering only (EMAIL-RULES section 2): the message is
+    posted and the note given, but no auto-reply email goes when it asks for none."""
+    headers = {"X-Auto-Response-Suppress": suppress}
+    _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings, headers)
+    with database.transaction() as session:
+        assert queue_auto_replies(session, settings, keys, now=now) == int(emailed)
+    (response,) = _responses(database)
+    assert response.state is (AutoResponseState.QUEUED if emailed else AutoResponseState.NOTE)
+    assert len(_notes(database, direct)) == 1
 
 
 def test_auto_reply_emails_to_one_address_stop_at_the_daily_cap(
