@@ -38,6 +38,7 @@ from gateway.inbound.intake import (
 )
 from gateway.settings import Settings
 from gateway.store.database import Database
+from gateway.store.models import InboundOutcome
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ MAX_REMEMBERED_ADDRESSES = 100_000
 MAX_REPLY_TEXT = 300
 
 REPLY_OK = "250 2.0.0 OK: posted"
+# Accepted (a retry would change nothing) but not posted: the sender's MTA logs say why.
+REPLY_KEPT = "250 2.0.0 OK: received, not posted ({outcome})"
 REPLY_RECIPIENT_OK = "250 2.1.5 OK"
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 No such reply address here"
 REPLY_TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
@@ -84,7 +87,10 @@ def reply_for_results(results: list[IntakeResult | BaseException]) -> str:
     refusals = [r.error for r in results if isinstance(r, IntakeResult) and r.error]
     if refusals and len(refusals) == len(results):
         return reply_for_error(refusals[0])
-    return REPLY_OK
+    outcomes = [r.outcome for r in results if isinstance(r, IntakeResult) and not r.error]
+    if not outcomes or InboundOutcome.POSTED in outcomes:
+        return REPLY_OK
+    return REPLY_KEPT.format(outcome=outcomes[0].value)
 
 
 class GatewaySMTP(SMTP):

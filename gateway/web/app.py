@@ -18,7 +18,7 @@ from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.web.api import api, api_http_error, is_api_request
-from gateway.web.context import RowIdConverter, WebContext
+from gateway.web.context import WebContext, refuse_ids_past_the_stored_range
 from gateway.web.files import files as files_blueprint
 from gateway.web.inbox import inbox
 from gateway.web.live import live
@@ -59,7 +59,6 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> Flask:
     app = Flask(__name__, template_folder=TEMPLATE_DIR, static_folder=STATIC_DIR)
-    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.attachment_max_bytes + FORM_OVERHEAD_BYTES,
@@ -76,6 +75,7 @@ def create_app(
         # counts by address); only as many hops as there are trusted proxies.
         hops = settings.web_trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    app.url_value_preprocessor(refuse_ids_past_the_stored_range)
     app.before_request(load_signed_in_user)
     app.teardown_request(end_request_reads)
     # The API authenticates every call with a bearer key, not a cookie: no CSRF to forge.

@@ -179,7 +179,7 @@ def test_auto_replies_are_accepted_kept_and_never_posted(
         headers=headers,
     )
     transcript = smtp_gateway.deliver(raw, mail_from=mail_from, rcpt_to=[address])
-    assert transcript.final[0] == 250
+    assert transcript.final == (250, "2.0.0 OK: received, not posted (automated)")
     assert room_messages(database, world) == []
     [record] = inbound_records(database)
     assert record.outcome is InboundOutcome.AUTOMATED and record.reason

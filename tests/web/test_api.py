@@ -574,4 +574,6 @@ def test_ids_at_and_past_the_stored_range_name_nothing(api: Api, world: World) -
     past = api.get(f"/rooms/{world.room.id}/messages?after_id=2147483648")
     assert past.status_code == 422
     assert api.get("/users/2147483648").status_code == 404
+    beyond = api.call("DELETE", f"/rooms/{world.room.id}/members/2147483648")
+    assert beyond.status_code == 404 and error_code(beyond) == "not_found"
     assert api.get("/users/2147483647").status_code == 404
