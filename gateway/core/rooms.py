@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from gateway.core.blocks import is_blocked_between
 from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gateway.core.reply_addresses import new_reply_nonce
-from gateway.core.users import find_user_by_email, get_account, normalize_address
+from gateway.core.users import find_user_by_email, get_account, get_user, normalize_address
 from gateway.store.models import AccountKind, Membership, Role, Room, RoomKind, User
 
 MAX_TITLE_LENGTH = 200
@@ -309,7 +309,7 @@ def start_direct_conversation(
     account_kind: AccountKind | None = None,
 ) -> Room:
     """The direct room between the two (reopened if either left), or a new one."""
-    user = _get_user(session, user_id)
+    user = get_user(session, user_id)
     other = _existing_user(session, other_email)
     room, _created = open_direct_room(
         session, user, other, now=now, daily_limit=daily_limit, account_kind=account_kind
@@ -367,7 +367,7 @@ def start_group_room(
     account_kind: AccountKind | None = None,
 ) -> Room:
     """A new group room owned by the user, with every named person as a member."""
-    user = _get_user(session, user_id)
+    user = get_user(session, user_id)
     members: dict[int, User] = {}
     for email in member_emails:
         if email.strip():
@@ -423,13 +423,6 @@ def _lock_users(session: Session, user_ids: set[int]) -> None:
     )
 
 
-def _get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"No user {user_id}.")
-    return user
-
-
 # --- the host platform's hand (JSON API) ---------------------------------------------------
 # The platform manages rooms as the site itself: no daily limit, no inviter's role to check;
 # the room's shape still holds (one owner, direct rooms of two).
@@ -448,9 +441,9 @@ def create_platform_room(
     """A room the platform opens for `owner_id` with `members` (user id -> admin or member),
     and whether it is new: a direct room between two people who have one already is that
     room, reopened."""
-    owner = _get_user(session, owner_id)
+    owner = get_user(session, owner_id)
     account_kind = _account_kind_of(owner, account_id)
-    people = {user_id: _get_user(session, user_id) for user_id in members}
+    people = {user_id: get_user(session, user_id) for user_id in members}
     if owner_id in members:
         raise InvalidInput("The owner is in the room already; list only the other members.")
     if Role.OWNER in members.values():
@@ -485,7 +478,7 @@ def place_member(
     """Make `user_id` a member of the room with `role` (admin or member), adding them if need
     be; the membership, and whether they were added."""
     room = get_room(session, room_id)
-    user = _get_user(session, user_id)
+    user = get_user(session, user_id)
     if role == Role.OWNER:
         raise InvalidInput("A room has one owner; choose admin or member.")
     current = find_membership(session, room_id, user_id)

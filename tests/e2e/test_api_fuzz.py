@@ -14,15 +14,9 @@ tests/web/test_api.py instead.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,7 +24,8 @@ import pytest
 from gateway.settings import Settings
 from gateway.web.api.openapi import openapi_document
 
-from support import MAIL_DOMAIN, SECRET_KEY, World
+from gateway_process import gateway_environment, gateway_process
+from support import World, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -39,59 +34,11 @@ FUZZ_TIMEOUT = 600
 EXAMPLES_PER_OPERATION = "25"
 
 
-def _environment(settings: Settings, port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "GATEWAY_DATA_DIR": str(settings.data_dir),
-        "GATEWAY_DATABASE_URL": settings.database_url,
-        "GATEWAY_SECRET_KEY": SECRET_KEY,
-        "GATEWAY_MAIL_DOMAIN": MAIL_DOMAIN,
-        "GATEWAY_WEB_HOST": "127.0.0.1",
-        "GATEWAY_WEB_PORT": str(port),
-    }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def web_process(env: dict[str, str], base: str) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "web"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    _, errors = process.communicate()
-                    pytest.fail(f"gateway web did not start:\n{errors.decode(errors='replace')}")
-                time.sleep(0.2)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STARTUP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def test_schemathesis_finds_nothing_wrong_with_the_live_api(
     settings: Settings, world: World, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    env = _environment(settings, port)
+    port = free_port()
+    env = gateway_environment(settings, GATEWAY_WEB_HOST="127.0.0.1", GATEWAY_WEB_PORT=str(port))
     made = subprocess.run(
         [sys.executable, "-m", "gateway.cli", "api-key", "create", "schemathesis"],
         env=env,
@@ -102,7 +49,7 @@ def test_schemathesis_finds_nothing_wrong_with_the_live_api(
     key = made.stdout.strip()
     assert key.startswith("gw_") and "cannot be shown again" in made.stderr
     base = f"http://127.0.0.1:{port}"
-    with web_process(env, base) as server:
+    with gateway_process("web", env, "web listening") as server:
         run = subprocess.run(
             [
                 str(Path(sys.executable).parent / "schemathesis"),

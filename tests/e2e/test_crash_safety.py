@@ -3,13 +3,11 @@ sender's retry is stored exactly once."""
 
 from __future__ import annotations
 
-import os
 import signal
 import smtplib
 import socket
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,42 +20,18 @@ from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import InboundEmail, Message
 
-from support import MAIL_DOMAIN, SECRET_KEY, World, free_port, reply_email
+from gateway_process import gateway_environment, gateway_process
+from support import MAIL_DOMAIN, World, free_port, reply_email
 
 STARTUP_TIMEOUT = 30
 
 
 @contextmanager
 def gateway_smtp_process(settings: Settings, port: int) -> Iterator[subprocess.Popen[str]]:
-    env = {
-        **os.environ,
-        "GATEWAY_DATA_DIR": str(settings.data_dir),
-        "GATEWAY_DATABASE_URL": settings.database_url,
-        "GATEWAY_SECRET_KEY": SECRET_KEY,
-        "GATEWAY_MAIL_DOMAIN": MAIL_DOMAIN,
-        "GATEWAY_SMTP_PORT": str(port),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "smtp"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        output = []
-        for line in process.stdout:
-            output.append(line)
-            if "SMTP listening" in line:
-                break
-        else:
-            pytest.fail(f"gateway smtp did not start (exit {process.wait()}):\n{''.join(output)}")
+    """`gateway smtp` on `port`, killed (not stopped) at the end: the tests crash it."""
+    env = gateway_environment(settings, GATEWAY_SMTP_PORT=str(port))
+    with gateway_process("smtp", env, "SMTP listening", kill=True) as process:
         yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=STARTUP_TIMEOUT)
 
 
 @contextmanager

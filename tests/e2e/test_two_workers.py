@@ -5,10 +5,8 @@ database, never by trusting that only one process runs). On PostgreSQL the claim
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,8 +24,9 @@ from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Origin
 
+from gateway_process import gateway_environment, gateway_process
 from recording_relay import RecordingRelay
-from support import MAIL_DOMAIN, SECRET_KEY, World
+from support import World
 
 pytestmark = pytest.mark.e2e
 
@@ -40,41 +39,13 @@ MARKER = re.compile(r"message \d\d")
 
 @contextmanager
 def worker_process(settings: Settings, relay: RecordingRelay) -> Iterator[subprocess.Popen[str]]:
-    env = {
-        **os.environ,
-        "GATEWAY_DATA_DIR": str(settings.data_dir),
-        "GATEWAY_DATABASE_URL": settings.database_url,
-        "GATEWAY_SECRET_KEY": SECRET_KEY,
-        "GATEWAY_MAIL_DOMAIN": MAIL_DOMAIN,
-        "GATEWAY_RELAY_URL": f"smtp://{relay.host}:{relay.port}",
-        "GATEWAY_NOTIFY_GRACE_SECONDS": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "worker"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = gateway_environment(
+        settings,
+        GATEWAY_RELAY_URL=f"smtp://{relay.host}:{relay.port}",
+        GATEWAY_NOTIFY_GRACE_SECONDS="0",
     )
-    try:
-        assert process.stdout is not None
-        started = []
-        for line in process.stdout:
-            started.append(line)
-            if "gateway is running" in line:
-                break
-        else:
-            pytest.fail(
-                f"gateway worker did not start (exit {process.wait()}):\n{''.join(started)}"
-            )
+    with gateway_process("worker", env, "gateway is running") as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STARTUP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _fill_the_room(database: Database, world: World, now: datetime) -> int:
