@@ -27,19 +27,20 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gateway.core.notifications import (
     DIGEST_FREQUENCIES,
     Action,
     PreferenceCache,
     decide,
-    gather_facts,
+    gather_all_facts,
 )
 from gateway.core.preferences import Preference, local_to_utc, user_zone
-from gateway.store.database import insert_ignoring_duplicates
+from gateway.store.database import insert_all_ignoring_duplicates
 from gateway.store.models import (
     Digest,
+    Message,
     Notification,
     NotificationState,
     NotifyCategory,
@@ -171,18 +172,29 @@ def _oldest_by_frequency(
 
 def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest | None:
     """The slot's digest row, inserted now; None when another worker claimed it first."""
-    inserted = insert_ignoring_duplicates(
-        session,
-        Digest,
+    claimed = claim_digests(session, [due], now=now)
+    return claimed[0] if claimed else None
+
+
+def claim_digests(session: Session, due: Sequence[DueDigest], *, now: datetime) -> list[Digest]:
+    """The digest rows of these slots that this transaction inserted, in one statement; a
+    slot another worker claimed first is left out (on PostgreSQL a concurrent claimer's
+    uncommitted row is waited for, then skipped)."""
+    rows = [
         {
-            "user_id": due.user_id,
-            "frequency": due.frequency,
-            "slot_at": due.slot_at,
+            "user_id": d.user_id,
+            "frequency": d.frequency,
+            "slot_at": d.slot_at,
             "created_at": now,
             "item_count": 0,
-        },
-    )
-    return session.get(Digest, inserted) if inserted is not None else None
+        }
+        for d in due
+    ]
+    ids = insert_all_ignoring_duplicates(session, Digest, rows)
+    if not ids:
+        return []
+    digests = session.scalars(select(Digest).where(Digest.id.in_(ids)))
+    return sorted(digests, key=lambda digest: (digest.user_id, digest.id))
 
 
 # --- the contents -----------------------------------------------------------------------------
@@ -191,31 +203,59 @@ def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest |
 def collect_digest_items(session: Session, digest: Digest, *, now: datetime) -> list[Notification]:
     """The user's waiting items that go in this digest, locked; those that no longer
     deserve an email are marked skipped with the reason (read, deleted, switched off...)."""
-    waiting = session.scalars(
-        select(Notification)
-        .where(
-            Notification.user_id == digest.user_id,
-            Notification.state == NotificationState.DIGEST,
-            Notification.decided_at <= digest.slot_at,
+    return collect_all_digest_items(session, [digest], now=now)[digest.id]
+
+
+def collect_all_digest_items(
+    session: Session, digests: Sequence[Digest], *, now: datetime
+) -> dict[int, list[Notification]]:
+    """collect_digest_items for each of `digests` (digest id -> its items), in a fixed
+    handful of queries whatever their number."""
+    if not digests:
+        return {}
+    waiting = list(
+        session.scalars(
+            select(Notification)
+            .where(
+                Notification.user_id.in_({d.user_id for d in digests}),
+                Notification.state == NotificationState.DIGEST,
+                Notification.decided_at <= max(d.slot_at for d in digests),
+            )
+            .order_by(Notification.id)
+            .with_for_update(skip_locked=True)
+            .options(*_ITEM_LOADS)
+            .execution_options(populate_existing=True)
         )
-        .order_by(Notification.id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
     )
     preferences = PreferenceCache(session)
-    items: list[Notification] = []
+    preferences.prefetch({d.user_id for d in digests})
+    digest_of = {(d.user_id, d.frequency): d for d in digests}
+    candidates = []
     for notification in waiting:
         preference = preferences.get(notification.user_id, notification.category)
-        if digest_frequency(preference) is not digest.frequency:
-            continue  # another digest's item
-        decision = decide(gather_facts(session, notification, preferences, now=now))
+        digest = digest_of.get((notification.user_id, digest_frequency(preference)))
+        if digest is not None and notification.decided_at <= digest.slot_at:
+            candidates.append((notification, digest))  # not another digest's item
+    facts = gather_all_facts(session, [n for n, _ in candidates], preferences, now=now)
+    items: dict[int, list[Notification]] = {d.id: [] for d in digests}
+    for (notification, digest), fact in zip(candidates, facts, strict=True):
+        decision = decide(fact)
         if decision.action is Action.SKIP:
             notification.state = NotificationState.SKIPPED
             notification.reason = decision.reason
         else:
-            items.append(notification)
+            items[digest.id].append(notification)
     session.flush()
     return items
+
+
+# What deciding on an item and writing its digest line read, loaded a query per relationship.
+_ITEM_LOADS = (
+    selectinload(Notification.user),
+    selectinload(Notification.alert),
+    selectinload(Notification.room),
+    selectinload(Notification.message).selectinload(Message.author),
+)
 
 
 @dataclass(frozen=True, slots=True)

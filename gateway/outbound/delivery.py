@@ -10,10 +10,11 @@ A run claims due rows in one short transaction (PostgreSQL: `FOR UPDATE SKIP LOC
 `BEGIN IMMEDIATE` already serializes claimers) by pushing their next_attempt_at forward by a
 lease and counting the attempt, and commits. It then sends with no transaction open: on SQLite
 the SMTP intake writes to the same file, so the write lock is never held across network I/O.
-Each result is recorded in its own short transaction right after its send. Delivery is
-at-least-once: a worker that dies between the relay's 250 and that record sends the email
-again once the lease runs out; a row whose lease ran out while it was being sent is not
-overwritten by the late result.
+Results are recorded in one short transaction per RECORD_BATCH sends (and one for the rest
+of the run), not one per email: a commit per email cost more than the send itself. Delivery is
+at-least-once: a worker that dies between the relay's 250 and that record sends those emails
+(at most RECORD_BATCH) again once the lease runs out; a row whose lease ran out while it was
+being sent is not overwritten by the late result.
 
 Without a relay (the embedded default) mail is written to settings.maildir, so the walk-through
 can read it as files. Logs name outbox ids and relay replies, never bodies or tokens.
@@ -28,7 +29,7 @@ import mailbox
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from gateway.core.bounce_addresses import bounce_address
 from gateway.core.reply_addresses import ReplyKeys
@@ -49,6 +51,8 @@ DEFAULT_DELIVERY_LIMIT = 100
 # A claimed row is not due again until the lease ends: long enough for a batch to be sent,
 # short enough that a crashed worker's mail goes out soon after.
 LEASE = timedelta(minutes=10)
+# Sends whose results are recorded together (see the module docstring).
+RECORD_BATCH = 50
 SMTP_TIMEOUT_SECONDS = 30
 # Retries back off exponentially from one minute, at most six hours apart; after this many
 # attempts, or this long after composing, the email is given up as FAILED.
@@ -109,10 +113,14 @@ def deliver_due(
         return DeliveryReport()
     outcomes: Counter[OutboxState] = Counter()
     with _open_transport(settings) as transport:
-        for item in claimed:
-            state = _record(database, item, transport.send(item), now=now)
-            if state is not None:
-                outcomes[state] += 1
+        for start in range(0, len(claimed), RECORD_BATCH):
+            results: list[tuple[_Claimed, _SendResult]] = []
+            try:
+                for item in claimed[start : start + RECORD_BATCH]:
+                    results.append((item, transport.send(item)))
+            finally:
+                # Even when a send raised: what went out is recorded, not sent again.
+                outcomes.update(_record(database, results, now=now))
     return DeliveryReport(
         sent=outcomes[OutboxState.SENT],
         retried=outcomes[OutboxState.QUEUED],
@@ -161,16 +169,31 @@ def _claim_due(
 
 
 def _record(
-    database: Database, item: _Claimed, result: _SendResult, *, now: datetime
-) -> OutboxState | None:
-    """Apply one send result to its row; the row's new state, or None if it changed hands."""
+    database: Database, results: Sequence[tuple[_Claimed, _SendResult]], *, now: datetime
+) -> list[OutboxState]:
+    """Apply send results to their rows in one transaction; the rows' new states, leaving
+    out the rows that changed hands meanwhile."""
+    if not results:
+        return []
     with database.transaction() as session:
-        row = session.get(OutboxEmail, item.id, with_for_update=True)
-        if row is None or row.state != OutboxState.QUEUED or row.attempts != item.attempts:
-            logger.warning("outbox %s was claimed again while being sent; result dropped", item.id)
-            return None
-        _apply(row, result, now=now)
-        return row.state
+        rows = session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.id.in_([item.id for item, _ in results]))
+            .options(defer(OutboxEmail.raw))
+            .with_for_update()
+        )
+        by_id = {row.id: row for row in rows}
+        states = []
+        for item, result in results:
+            row = by_id.get(item.id)
+            if row is None or row.state != OutboxState.QUEUED or row.attempts != item.attempts:
+                logger.warning(
+                    "outbox %s was claimed again while being sent; result dropped", item.id
+                )
+                continue
+            _apply(row, result, now=now)
+            states.append(row.state)
+        return states
 
 
 def _apply(row: OutboxEmail, result: _SendResult, *, now: datetime) -> None:

@@ -13,7 +13,7 @@ read-only sessions, which then never wait for a writer. SAVEPOINTs work in both.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -113,3 +113,17 @@ def insert_ignoring_duplicates(
     make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = make_insert(table).values(**values).on_conflict_do_nothing()
     return session.execute(statement.returning(table.c.id)).scalar()
+
+
+def insert_all_ignoring_duplicates(
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """insert_ignoring_duplicates for many rows in one statement; the ids of the rows
+    inserted (in no particular order), leaving out those an equal row already had."""
+    if not rows:
+        return []
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = make_insert(table).values(list(rows)).on_conflict_do_nothing()
+    return list(session.execute(statement.returning(table.c.id)).scalars())
