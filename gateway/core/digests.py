@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.core.notifications import (
@@ -36,8 +36,8 @@ from gateway.core.notifications import (
     decide,
     gather_all_facts,
 )
-from gateway.core.preferences import Preference, local_to_utc, user_zone
-from gateway.store.database import insert_all_ignoring_duplicates
+from gateway.core.preferences import Preference, local_to_utc, zone_named
+from gateway.store.database import insert_all_ignoring_duplicates, update_loaded
 from gateway.store.models import (
     Digest,
     Message,
@@ -50,6 +50,7 @@ from gateway.store.models import (
 
 MAX_ITEMS_PER_GROUP = 5  # lines shown per room or category; the rest is "+N more"
 MAX_GROUPS = 20  # rooms and categories shown; the rest is counted in the closing line
+DUE_SCAN_CHUNK = 500  # waiting users whose digest settings are read at once
 
 
 # --- the schedule -----------------------------------------------------------------------------
@@ -99,7 +100,7 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
     oldest of those items was decided.
 
     Runs every outbound tick while items wait (for up to a week): a fixed handful of
-    queries whatever the number of users, never a few per user.
+    queries per DUE_SCAN_CHUNK waiting users, never a few per user.
     """
     waiting = session.execute(
         select(Notification.user_id, Notification.category, func.min(Notification.decided_at))
@@ -110,8 +111,32 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
     oldest: dict[int, dict[NotifyCategory, datetime]] = {}
     for user_id, category, decided_at in waiting:
         oldest.setdefault(user_id, {})[category] = decided_at
+    waiting_users = list(oldest)
+    due: list[DueDigest] = []
+    # Users are looked at a chunk at a time, so a tick that finds `limit` digests early does
+    # not read every waiting user's settings.
+    for start in range(0, len(waiting_users), DUE_SCAN_CHUNK):
+        chunk = {
+            user_id: oldest[user_id] for user_id in waiting_users[start : start + DUE_SCAN_CHUNK]
+        }
+        due += _due_in(session, chunk, now, limit - len(due))
+        if len(due) >= limit:
+            break
+    return due
+
+
+def _due_in(
+    session: Session, oldest: dict[int, dict[NotifyCategory, datetime]], now: datetime, limit: int
+) -> list[DueDigest]:
+    """The due digests (up to `limit`) of these users (user -> category -> oldest item)."""
+    # Columns, not objects: a chunk is hundreds of users, most ticks.
     users = {
-        user.id: user for user in session.scalars(select(User).where(User.id.in_(list(oldest))))
+        user.id: user
+        for user in session.execute(
+            select(User.id, User.time_zone, User.digest_hour, User.digest_weekday).where(
+                User.id.in_(list(oldest))
+            )
+        )
     }
     preferences = PreferenceCache(session)
     preferences.prefetch(list(users))
@@ -123,7 +148,11 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
             continue
         for frequency, since in _oldest_by_frequency(preferences, user_id, categories).items():
             slot = latest_slot(
-                frequency, now, user_zone(user), hour=user.digest_hour, weekday=user.digest_weekday
+                frequency,
+                now,
+                zone_named(user.time_zone),
+                hour=user.digest_hour,
+                weekday=user.digest_weekday,
             )
             if since <= slot and (user_id, frequency, slot) not in claimed:
                 due.append(DueDigest(user_id, frequency, slot))
@@ -173,13 +202,25 @@ def _oldest_by_frequency(
 def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest | None:
     """The slot's digest row, inserted now; None when another worker claimed it first."""
     claimed = claim_digests(session, [due], now=now)
-    return claimed[0] if claimed else None
+    return session.get(Digest, claimed[0].id) if claimed else None
 
 
-def claim_digests(session: Session, due: Sequence[DueDigest], *, now: datetime) -> list[Digest]:
-    """The digest rows of these slots that this transaction inserted, in one statement; a
-    slot another worker claimed first is left out (on PostgreSQL a concurrent claimer's
-    uncommitted row is waited for, then skipped)."""
+@dataclass(frozen=True, slots=True)
+class ClaimedDigest:
+    """A digest row this transaction inserted: its slot is this worker's to build."""
+
+    id: int
+    user_id: int
+    frequency: NotifyFrequency
+    slot_at: datetime
+
+
+def claim_digests(
+    session: Session, due: Sequence[DueDigest], *, now: datetime
+) -> list[ClaimedDigest]:
+    """The slots of `due` this transaction claimed, by inserting their digest rows in one
+    statement; a slot another worker claimed first is left out (on PostgreSQL a concurrent
+    claimer's uncommitted row is waited for, then skipped)."""
     rows = [
         {
             "user_id": d.user_id,
@@ -190,24 +231,29 @@ def claim_digests(session: Session, due: Sequence[DueDigest], *, now: datetime) 
         }
         for d in due
     ]
-    ids = insert_all_ignoring_duplicates(session, Digest, rows)
-    if not ids:
-        return []
-    digests = session.scalars(select(Digest).where(Digest.id.in_(ids)))
-    return sorted(digests, key=lambda digest: (digest.user_id, digest.id))
+    inserted = insert_all_ignoring_duplicates(session, Digest, rows, ("user_id", "frequency"))
+    # A user has one latest slot per frequency: (user, frequency) names the slot claimed.
+    slot_of = {(d.user_id, d.frequency): d.slot_at for d in due}
+    claimed = [
+        ClaimedDigest(row_id, user_id, frequency, slot_of[(user_id, frequency)])
+        for row_id, user_id, frequency in inserted
+    ]
+    return sorted(claimed, key=lambda digest: (digest.user_id, digest.id))
 
 
 # --- the contents -----------------------------------------------------------------------------
 
 
-def collect_digest_items(session: Session, digest: Digest, *, now: datetime) -> list[Notification]:
+def collect_digest_items(
+    session: Session, digest: ClaimedDigest, *, now: datetime
+) -> list[Notification]:
     """The user's waiting items that go in this digest, locked; those that no longer
     deserve an email are marked skipped with the reason (read, deleted, switched off...)."""
     return collect_all_digest_items(session, [digest], now=now)[digest.id]
 
 
 def collect_all_digest_items(
-    session: Session, digests: Sequence[Digest], *, now: datetime
+    session: Session, digests: Sequence[ClaimedDigest], *, now: datetime
 ) -> dict[int, list[Notification]]:
     """collect_digest_items for each of `digests` (digest id -> its items), in a fixed
     handful of queries whatever their number."""
@@ -238,14 +284,16 @@ def collect_all_digest_items(
             candidates.append((notification, digest))  # not another digest's item
     facts = gather_all_facts(session, [n for n, _ in candidates], preferences, now=now)
     items: dict[int, list[Notification]] = {d.id: [] for d in digests}
+    skipped = []
     for (notification, digest), fact in zip(candidates, facts, strict=True):
         decision = decide(fact)
         if decision.action is Action.SKIP:
-            notification.state = NotificationState.SKIPPED
-            notification.reason = decision.reason
+            skipped.append(
+                (notification, {"state": NotificationState.SKIPPED, "reason": decision.reason})
+            )
         else:
             items[digest.id].append(notification)
-    session.flush()
+    update_loaded(session, skipped)
     return items
 
 
@@ -335,9 +383,29 @@ def _line(item: Notification) -> DigestLine:
     return DigestLine(author, " ".join(message.body_source.split()), message.created_at)
 
 
-def mark_digested(items: Sequence[Notification], digest: Digest, outbox_id: int | None) -> None:
-    for item in items:
-        item.state = NotificationState.DIGESTED
-        item.outbox_id = outbox_id
-    digest.item_count = len(items)
-    digest.outbox_id = outbox_id
+def mark_digested(
+    session: Session, items: Sequence[Notification], digest: ClaimedDigest, outbox_id: int | None
+) -> None:
+    """The items went out in the digest's email (`outbox_id`; None: no email was due)."""
+    mark_all_digested(session, [(digest, items, outbox_id)])
+
+
+def mark_all_digested(
+    session: Session, marks: Sequence[tuple[ClaimedDigest, Sequence[Notification], int | None]]
+) -> None:
+    """mark_digested for many digests, in two statements (each an executemany)."""
+    update_loaded(
+        session,
+        [
+            (item, {"state": NotificationState.DIGESTED, "outbox_id": outbox_id})
+            for _, items, outbox_id in marks
+            for item in items
+        ],
+    )
+    session.execute(
+        update(Digest),
+        [
+            {"id": digest.id, "item_count": len(items), "outbox_id": outbox_id}
+            for digest, items, outbox_id in marks
+        ],
+    )

@@ -49,7 +49,6 @@ from gateway.store.models import (
     NotifyChannel,
     NotifyFrequency,
     RoomKind,
-    User,
     WebSession,
 )
 
@@ -242,7 +241,7 @@ def gather_all_facts(
     their number (preferences, bouncing addresses, memberships, live pages, later posts)."""
     user_ids = {n.user_id for n in notifications}
     preferences.prefetch(user_ids)
-    bouncing = _bouncing_users(session, user_ids)
+    bouncing = _bouncing_users(session, {n.user_id: n.user.email for n in notifications})
     rooms = _RoomFacts.gather(session, [n for n in notifications if n.alert_id is None], now)
     facts = []
     for notification in notifications:
@@ -256,11 +255,9 @@ def gather_all_facts(
     return facts
 
 
-def _bouncing_users(session: Session, user_ids: Collection[int]) -> set[int]:
-    """Those of these users whose address bounces (gateway.core.bounces.is_bouncing)."""
-    if not user_ids:
-        return set()
-    emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all())
+def _bouncing_users(session: Session, emails: dict[int, str]) -> set[int]:
+    """Those of these users (id -> address) whose address bounces
+    (gateway.core.bounces.is_bouncing)."""
     stopped = bouncing_addresses(session, emails.values())
     return {user_id for user_id, email in emails.items() if normalized_address(email) in stopped}
 

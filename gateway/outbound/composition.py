@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -38,6 +37,7 @@ from gateway.outbound.email_bytes import (
     BodyEncoder,
     address_line,
     alternative_body,
+    date_line,
     header_line,
     raw_header_line,
 )
@@ -79,6 +79,8 @@ def _build_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are part of the release: not checked for changes on every email.
+        auto_reload=False,
     )
 
 
@@ -186,7 +188,7 @@ class RoomEmailComposer:
             f"{context['author_name']} via {self._room_title}",
             f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
         )
-        self._dated = header_line("Date", format_datetime(now))
+        self._dated = date_line(now)
         self._list_id = raw_header_line(
             "List-Id", _list_id_value(room.title, f"room-{room.id}.{settings.mail_domain}")
         )
@@ -359,7 +361,7 @@ def compose_site_email(
         ),
         address_line("To", one_line(user.display_name), user.email),
         header_line("Subject", one_line(render_email_template(folder, "subject.txt", context))),
-        header_line("Date", format_datetime(now)),
+        date_line(now),
         header_line("Message-ID", _angle(message_id)),
         automation_headers(settings, category),
     ]

@@ -18,15 +18,16 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.core.digests import (
+    ClaimedDigest,
     DueDigest,
     claim_digests,
     collect_all_digest_items,
     group_items,
     list_due_digests,
-    mark_digested,
+    mark_all_digested,
 )
 from gateway.core.notifications import Reason
 from gateway.core.reply_addresses import ReplyKeys
@@ -34,8 +35,8 @@ from gateway.outbound.digest_mail import compose_digest
 from gateway.outbound.email_bytes import BodyEncoder
 from gateway.outbound.outbox import OutboxEntry, queue_emails
 from gateway.settings import Settings
-from gateway.store.database import Database
-from gateway.store.models import Digest, Notification, NotificationState, User
+from gateway.store.database import Database, update_loaded
+from gateway.store.models import Notification, NotificationState, User
 
 logger = logging.getLogger(__name__)
 
@@ -75,42 +76,39 @@ def _send_batch(
     with database.transaction() as session:
         digests = claim_digests(session, due, now=now)  # those another worker has are left out
         items = collect_all_digest_items(session, digests, now=now)
-        users = {
-            user.id: user
-            for user in session.scalars(
-                select(User).where(User.id.in_({d.user_id for d in digests}))
-            )
-        }
-        composed: list[tuple[Digest, OutboxEntry]] = []
+        marks: list[tuple[ClaimedDigest, Sequence[Notification], int | None]] = []
+        composed: list[tuple[ClaimedDigest, OutboxEntry]] = []
         for digest in digests:
-            entry = _entry_for(
-                digest, users.get(digest.user_id), items[digest.id], settings, keys, now, encoder
-            )
+            waiting = items[digest.id]
+            if not waiting:
+                marks.append((digest, waiting, None))  # nothing left: done, no email
+                continue
+            user = waiting[0].user  # the items are the digest user's
+            entry = _entry_for(session, digest, user, waiting, settings, keys, now, encoder)
             if entry is not None:
                 composed.append((digest, entry))
         outbox_ids = queue_emails(session, [entry for _, entry in composed], settings, now=now)
         for (digest, _), outbox_id in zip(composed, outbox_ids, strict=True):
-            mark_digested(items[digest.id], digest, outbox_id)
+            marks.append((digest, items[digest.id], outbox_id))
             logger.info(
                 "digest %s for user %s: %d items", digest.id, digest.user_id, len(items[digest.id])
             )
+        mark_all_digested(session, marks)
         return len(composed)
 
 
 def _entry_for(
-    digest: Digest,
-    user: User | None,
-    items: list[Notification],
+    session: Session,
+    digest: ClaimedDigest,
+    user: User,
+    items: Sequence[Notification],
     settings: Settings,
     keys: ReplyKeys,
     now: datetime,
     encoder: BodyEncoder,
 ) -> OutboxEntry | None:
-    """The digest's email, or None: nothing left to send (the digest is marked done with no
-    email), or an address that cannot be written (its items are skipped)."""
-    if not items or user is None:
-        mark_digested(items, digest, None)
-        return None
+    """The digest's email, or None when the user's address cannot be written (its items
+    are skipped then)."""
     try:
         composed = compose_digest(
             user,
@@ -123,7 +121,7 @@ def _entry_for(
         )
     except ValueError:
         logger.warning("digest for user %s not sent: address cannot be written", user.id)
-        for item in items:
-            item.state, item.reason = NotificationState.SKIPPED, Reason.UNADDRESSABLE
+        skipped = {"state": NotificationState.SKIPPED, "reason": Reason.UNADDRESSABLE}
+        update_loaded(session, [(item, skipped) for item in items])
         return None
     return OutboxEntry(DIGEST_KIND, composed, user_id=user.id)

@@ -26,6 +26,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -53,6 +54,7 @@ from gateway.outbound.composition import (
 from gateway.outbound.email_bytes import BodyEncoder
 from gateway.outbound.outbox import OutboxEntry, queue_emails
 from gateway.settings import Settings
+from gateway.store.database import update_loaded
 from gateway.store.models import (
     Attachment,
     Membership,
@@ -87,6 +89,7 @@ def dispatch_notifications(
     emailed = [n for n, d in zip(notifications, decisions, strict=True) if d.action is Action.EMAIL]
     mail = _BatchMail(session, emailed, settings, keys, now)
     queued: list[tuple[Notification, OutboxEntry]] = []
+    outcomes: list[tuple[Notification, Decision]] = []
     for notification, decision in zip(notifications, decisions, strict=True):
         if decision.action is Action.EMAIL:
             entry = mail.entry_for(notification)
@@ -94,11 +97,10 @@ def dispatch_notifications(
                 decision = Decision(Action.SKIP, Reason.UNADDRESSABLE)
             else:
                 queued.append((notification, entry))
-        _record(notification, decision, now)
+        outcomes.append((notification, decision))
     outbox_ids = queue_emails(session, [entry for _, entry in queued], settings, now=now)
-    for (notification, _), outbox_id in zip(queued, outbox_ids, strict=True):
-        notification.outbox_id = outbox_id
-    session.flush()
+    outbox_of = {n.id: outbox_id for (n, _), outbox_id in zip(queued, outbox_ids, strict=True)}
+    update_loaded(session, [_record(n, d, outbox_of.get(n.id), now) for n, d in outcomes])
     return len(queued)
 
 
@@ -109,12 +111,14 @@ _STATE_OF = {
 }
 
 
-def _record(notification: Notification, decision: Decision, now: datetime) -> None:
-    notification.state = _STATE_OF[decision.action]
-    notification.reason = decision.reason
-    notification.decided_at = now
+def _record(
+    notification: Notification, decision: Decision, outbox_id: int | None, now: datetime
+) -> tuple[Notification, dict[str, Any]]:
+    """The notification's new column values (state, reason, when, its email)."""
     if decision.reason is not None:
         logger.info("notification %s skipped: %s", notification.id, decision.reason)
+    values = {"state": _STATE_OF[decision.action], "reason": decision.reason, "decided_at": now}
+    return notification, {**values, "outbox_id": outbox_id}
 
 
 def _claim_due_notifications(

@@ -20,12 +20,15 @@ May import the standard library only; must not import Flask, aiosmtpd or smtplib
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from email import policy, quoprimime
 from email.headerregistry import Address, UnstructuredHeader
+from email.utils import format_datetime
 from typing import Any
 
 # Headers go out as RFC 2047 words, bodies as quoted-printable: the whole message is 7-bit,
@@ -106,6 +109,13 @@ def address_line(name: str, display_name: str, addr_spec: str) -> bytes:
 def _is_plain_phrase(display_name: str) -> bool:
     # A backslash is left to the email package, which quotes it in its own way.
     return "\\" not in display_name and _PLAIN_VALUE.fullmatch(display_name) is not None
+
+
+@functools.lru_cache(maxsize=16)
+def date_line(when: datetime) -> bytes:
+    """The Date header of an email composed at `when` (RFC 5322 section 3.3). A batch of
+    emails shares its `now`, so this is worked out once per batch."""
+    return _folded("Date", format_datetime(when))
 
 
 def raw_header_line(name: str, folded_value: str) -> bytes:

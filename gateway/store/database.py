@@ -17,11 +17,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Row, create_engine, event, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -116,14 +117,30 @@ def insert_ignoring_duplicates(
 
 
 def insert_all_ignoring_duplicates(
-    session: Session, model: type[Any], rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """insert_ignoring_duplicates for many rows in one statement; the ids of the rows
-    inserted (in no particular order), leaving out those an equal row already had."""
+    session: Session, model: type[Any], rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[Row[Any]]:
+    """insert_ignoring_duplicates for many rows in one executemany; for each row inserted
+    (in no particular order), its id and the `returning` columns; rows an equal row already
+    had are left out."""
     if not rows:
         return []
     table = model.__table__
     dialect = session.get_bind().dialect.name
     make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = make_insert(table).values(list(rows)).on_conflict_do_nothing()
-    return list(session.execute(statement.returning(table.c.id)).scalars())
+    columns = [table.c.id, *(table.c[name] for name in returning)]
+    statement = make_insert(table).on_conflict_do_nothing().returning(*columns)
+    return list(session.execute(statement, list(rows)))
+
+
+def update_loaded(session: Session, changes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+    """Write new column values of loaded objects (of one model) with UPDATEs by primary key
+    sent as one executemany, and set them on the objects as loaded, not as changes waiting
+    for a flush. For batches: the unit of work's bookkeeping per changed object costs far
+    more than the statement."""
+    if not changes:
+        return
+    model = type(changes[0][0])
+    session.execute(update(model), [{"id": obj.id, **values} for obj, values in changes])
+    for obj, values in changes:
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
