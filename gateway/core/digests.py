@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.core.notifications import (
@@ -37,7 +37,11 @@ from gateway.core.notifications import (
     gather_all_facts,
 )
 from gateway.core.preferences import Preference, local_to_utc, zone_named
-from gateway.store.database import insert_all_ignoring_duplicates, update_loaded
+from gateway.store.database import (
+    insert_all_ignoring_duplicates,
+    update_by_id,
+    update_loaded,
+)
 from gateway.store.models import (
     Digest,
     Message,
@@ -402,8 +406,9 @@ def mark_all_digested(
             for item in items
         ],
     )
-    session.execute(
-        update(Digest),
+    update_by_id(
+        session,
+        Digest,
         [
             {"id": digest.id, "item_count": len(items), "outbox_id": outbox_id}
             for digest, items, outbox_id in marks

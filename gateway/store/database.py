@@ -132,15 +132,46 @@ def insert_all_ignoring_duplicates(
     return list(session.execute(statement, list(rows)))
 
 
+def update_by_id(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE rows of `model` by primary key, each to its own values (every row dict holds
+    "id" and the same other columns).
+
+    PostgreSQL gets one statement joining the table to the values as arrays (unnest): an
+    UPDATE per row, even pipelined, costs the server about three times as much. SQLite, in
+    process, gets an executemany.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        session.execute(update(model), list(rows))
+        return
+    table = model.__table__
+    quote = dialect.identifier_preparer.quote
+    names = list(rows[0])
+    arrays, casts = {}, []
+    for number, name in enumerate(names):
+        column_type = table.c[name].type
+        process = column_type.bind_processor(dialect) or (lambda value: value)
+        arrays[f"v{number}"] = [process(row[name]) for row in rows]
+        casts.append(f"CAST(:v{number} AS {column_type.compile(dialect=dialect)}[])")
+    target = quote(table.name)
+    assignments = ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names if n != "id")
+    statement = (
+        f"UPDATE {target} SET {assignments} FROM unnest({', '.join(casts)}) "
+        f"AS v({', '.join(quote(n) for n in names)}) WHERE {target}.id = v.id"
+    )
+    session.execute(text(statement), arrays)
+
+
 def update_loaded(session: Session, changes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-    """Write new column values of loaded objects (of one model) with UPDATEs by primary key
-    sent as one executemany, and set them on the objects as loaded, not as changes waiting
-    for a flush. For batches: the unit of work's bookkeeping per changed object costs far
-    more than the statement."""
+    """Write new column values of loaded objects (of one model) with update_by_id, and set
+    them on the objects as loaded, not as changes waiting for a flush. For batches: the
+    unit of work's bookkeeping per changed object costs far more than the statement."""
     if not changes:
         return
     model = type(changes[0][0])
-    session.execute(update(model), [{"id": obj.id, **values} for obj, values in changes])
+    update_by_id(session, model, [{"id": obj.id, **values} for obj, values in changes])
     for obj, values in changes:
         for key, value in values.items():
             set_committed_value(obj, key, value)
