@@ -74,9 +74,19 @@ _BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))
 
 def header_line(name: str, value: str) -> bytes:
     """The header `name: value`, folded and encoded as EmailMessage writes it."""
-    line = f"{name}: {value}"
-    if len(line) <= MAX_LINE and _is_plain(name.lower(), value):
-        return f"{line}{CRLF}".encode("ascii")
+    if _is_plain(name.lower(), value):
+        return _plain_line(name, value)
+    return _folded(name, value)
+
+
+def _plain_line(name: str, value: str) -> bytes:
+    """A plain ASCII value that fits on the header's line, or else on a line of its own: the
+    email package moves a value that does not fit after the name, but would fit on the next
+    line, there whole (a value is one syntactic unit); anything longer is folded by it."""
+    if len(name) + 2 + len(value) <= MAX_LINE:
+        return f"{name}: {value}{CRLF}".encode("ascii")
+    if 1 + len(value) <= MAX_LINE:
+        return f"{name}:{CRLF} {value}{CRLF}".encode("ascii")
     return _folded(name, value)
 
 
@@ -100,9 +110,8 @@ def address_line(name: str, display_name: str, addr_spec: str) -> bytes:
         phrase = display_name
         if not _SPECIALS.isdisjoint(display_name):
             phrase = '"' + display_name.replace('"', '\\"') + '"'
-        line = f"{name}: {phrase} <{addr_spec}>"
-        if len(line) <= MAX_LINE:
-            return f"{line}{CRLF}".encode("ascii")
+        if len(phrase) + len(addr_spec) + 4 <= MAX_LINE:  # " <" and ">" and the fold's space
+            return _plain_line(name, f"{phrase} <{addr_spec}>")
     return _folded(name, Address(display_name=display_name, addr_spec=addr_spec))
 
 

@@ -3,7 +3,9 @@ byte as the email package's EmailMessage writes them with the same policy."""
 
 from __future__ import annotations
 
+import random
 import re
+import string
 from email.headerregistry import Address
 from email.message import EmailMessage
 
@@ -22,7 +24,10 @@ from gateway.outbound.email_bytes import (
 # Printable ASCII heavy on the characters header syntax cares about, some spaces, some
 # non-ASCII: most draws take the direct path, the rest the email package's.
 _HEADER_CHARS = st.sampled_from([*"abcXYZ019 .,;:<>@\"'()[]\\=?-_/!#~é—", "  "])
-HEADER_TEXT = st.lists(_HEADER_CHARS, max_size=90).map("".join)
+# Plain ASCII words, from short lines to ones that need a line of their own or folding.
+PLAIN_TEXT = st.lists(st.from_regex(r"[A-Za-z0-9<>@.:/=?_-]{1,30}", fullmatch=True), min_size=1,
+                      max_size=6).map(" ".join)  # fmt: skip
+HEADER_TEXT = st.one_of(st.lists(_HEADER_CHARS, max_size=90).map("".join), PLAIN_TEXT)
 ADDRESSES = st.sampled_from(
     [
         "bob@example.org",
@@ -44,6 +49,10 @@ def library_header(name: str, value: object) -> bytes:
     return bytes(email).removesuffix(b"\r\n")
 
 
+def library_address_line(name: str, display_name: str, addr_spec: str) -> bytes:
+    return library_header(name, Address(display_name=display_name, addr_spec=addr_spec))
+
+
 def library_body(text: str, html: str) -> bytes:
     email = EmailMessage(policy=EMAIL_POLICY)
     email.set_content(text, cte="quoted-printable")
@@ -60,7 +69,7 @@ def outcome(write, *args):  # type: ignore[no-untyped-def]
         return type(error)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(
     st.sampled_from(["Subject", "References", "List-Archive", "X-Gateway-Loop", "Message-ID"]),
     st.one_of(HEADER_TEXT, HEADER_TEXT.map(lambda text: f"<{text}@example.org>")),
@@ -69,20 +78,17 @@ def test_header_line_is_what_email_message_writes(name: str, value: str) -> None
     assert outcome(header_line, name, value) == outcome(library_header, name, value)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(st.sampled_from(["From", "To", "Reply-To"]), HEADER_TEXT, ADDRESSES)
 def test_address_line_is_what_email_message_writes_for_an_address(
     name: str, display_name: str, addr_spec: str
 ) -> None:
-    def library(*args: str) -> bytes:
-        return library_header(name, Address(display_name=args[0], addr_spec=args[1]))
-
-    expected = outcome(library, display_name, addr_spec)
+    expected = outcome(library_address_line, name, display_name, addr_spec)
     assert outcome(address_line, name, display_name, addr_spec) == expected
 
 
 def test_address_line_refuses_an_internationalized_local_part_like_email_message() -> None:
-    expected = outcome(lambda: library_header("To", Address("Jü", addr_spec="jü@example.org")))
+    expected = outcome(library_address_line, "To", "Jü", "jü@example.org")
     assert isinstance(expected, type) and issubclass(expected, ValueError)
     assert outcome(address_line, "To", "Jü", "jü@example.org") == expected
 
@@ -105,3 +111,18 @@ def test_a_stencil_filled_in_encodes_as_the_text_rendered_with_the_value(
     stencil = BodyEncoder().stencil(template, {marker: "name"})
     rendered = template.replace(marker, str(escape(value)))
     assert stencil.fill({"name": value}, escape) == BodyEncoder().encode(rendered)
+
+
+def test_plain_lines_near_and_past_the_line_length_are_what_email_message_writes() -> None:
+    rng = random.Random(5322)
+    alphabet = string.ascii_letters + string.digits + "<>@.:/=?_-"
+    for _ in range(3000):
+        words = [
+            "".join(rng.choices(alphabet, k=rng.randint(1, 45))) for _ in range(rng.randint(1, 5))
+        ]
+        value = " ".join(words)
+        name = rng.choice(["List-Post", "References", "Subject", "X-Gateway-Loop"])
+        assert outcome(header_line, name, value) == outcome(library_header, name, value)
+        display_name, address = " ".join(words[:-1]), f"{words[-1][:30]}x@reply.example.com"
+        expected = outcome(library_address_line, "Reply-To", display_name, address)
+        assert outcome(address_line, "Reply-To", display_name, address) == expected
