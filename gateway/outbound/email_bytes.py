@@ -112,6 +112,13 @@ def address_line(name: str, display_name: str, addr_spec: str) -> bytes:
             phrase = '"' + display_name.replace('"', '\\"') + '"'
         if len(phrase) + len(addr_spec) + 4 <= MAX_LINE:  # " <" and ">" and the fold's space
             return _plain_line(name, f"{phrase} <{addr_spec}>")
+        if len(phrase) + 2 <= MAX_LINE and len(addr_spec) + 3 <= MAX_LINE:
+            # Too long for one line: the name, then the address on a line of its own. (The
+            # space before "<" counts while the name is placed, then moves to the next line.)
+            head = f"{name}: {phrase}"
+            if len(head) + 1 > MAX_LINE:
+                head = f"{name}:{CRLF} {phrase}"
+            return f"{head}{CRLF} <{addr_spec}>{CRLF}".encode("ascii")
     return _folded(name, Address(display_name=display_name, addr_spec=addr_spec))
 
 
