@@ -47,7 +47,7 @@ from gateway.store.models import OutboxEmail, OutboxState
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DELIVERY_LIMIT = 100
+DEFAULT_DELIVERY_LIMIT = 250
 # A claimed row is not due again until the lease ends: long enough for a batch to be sent,
 # short enough that a crashed worker's mail goes out soon after.
 LEASE = timedelta(minutes=10)
