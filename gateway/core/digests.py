@@ -8,9 +8,9 @@ Owns the digest schedule and contents (EMAIL-RULES section 5):
   and in any zone (UTC+13, UTC-11, half-hour offsets).
 - Due digests. A (user, frequency) pair is due when the user has items waiting for a digest
   (notifications in state DIGEST, decided before the latest slot) and no digest for that
-  slot exists yet. `claim_digest` inserts the slot's row; the unique row is the claim, so two
+  slot exists yet. `claim_digests` inserts the slots' rows; the unique row is the claim, so two
   workers never build the same digest.
-- Contents. `collect_digest_items` locks the user's waiting items and decides each again
+- Contents. `collect_all_digest_items` locks the users' waiting items and decides each again
   (gateway.core.notifications.decide): what was read, deleted or switched off since is
   skipped, never sent. An item goes by email at most once: immediately or in a digest,
   never both, and only while unread. `group_items` groups what is left by room and by
@@ -248,19 +248,12 @@ def claim_digests(
 # --- the contents -----------------------------------------------------------------------------
 
 
-def collect_digest_items(
-    session: Session, digest: ClaimedDigest, *, now: datetime
-) -> list[Notification]:
-    """The user's waiting items that go in this digest, locked; those that no longer
-    deserve an email are marked skipped with the reason (read, deleted, switched off...)."""
-    return collect_all_digest_items(session, [digest], now=now)[digest.id]
-
-
 def collect_all_digest_items(
     session: Session, digests: Sequence[ClaimedDigest], *, now: datetime
 ) -> dict[int, list[Notification]]:
-    """collect_digest_items for each of `digests` (digest id -> its items), in a fixed
-    handful of queries whatever their number."""
+    """Each digest's waiting items that go in it (digest id -> its items), locked; those
+    that no longer deserve an email are marked skipped with the reason (read, deleted,
+    switched off...). A fixed handful of queries whatever the number of digests."""
     if not digests:
         return {}
     waiting = list(
@@ -387,17 +380,11 @@ def _line(item: Notification) -> DigestLine:
     return DigestLine(author, " ".join(message.body_source.split()), message.created_at)
 
 
-def mark_digested(
-    session: Session, items: Sequence[Notification], digest: ClaimedDigest, outbox_id: int | None
-) -> None:
-    """The items went out in the digest's email (`outbox_id`; None: no email was due)."""
-    mark_all_digested(session, [(digest, items, outbox_id)])
-
-
 def mark_all_digested(
     session: Session, marks: Sequence[tuple[ClaimedDigest, Sequence[Notification], int | None]]
 ) -> None:
-    """mark_digested for many digests, in two statements (each an executemany)."""
+    """For each (digest, its items, its email's outbox id or None when no email was due):
+    the items went out in that email; two statements for them all."""
     update_loaded(
         session,
         [

@@ -5,7 +5,7 @@ Owns two steps (EMAIL-RULES section 5):
   category (ticket rooms: Tickets; every other room: room messages); an Account Alert or
   Update to its user, in its own category. One PENDING row each, due when it was created.
 - Deciding. Once an item's grace window has passed, `decide` turns what is known about it
-  (`Facts`, gathered by `gather_facts`) into EMAIL (now, on its own), DIGEST (wait for the
+  (`Facts`, gathered by `gather_all_facts`) into EMAIL (now, on its own), DIGEST (wait for the
   user's next digest) or SKIP with a reason. The rules, in order:
     1. the item is gone (message deleted, alert expired) or the member left  -> skip
     2. the member muted this room's emails                                  -> skip
@@ -223,13 +223,6 @@ class PreferenceCache:
         return self._by_user[user_id][category]
 
 
-def gather_facts(
-    session: Session, notification: Notification, preferences: PreferenceCache, *, now: datetime
-) -> Facts:
-    """What `decide` needs to know about one pending notification, as of `now`."""
-    return gather_all_facts(session, [notification], preferences, now=now)[0]
-
-
 def gather_all_facts(
     session: Session,
     notifications: Sequence[Notification],
@@ -237,8 +230,9 @@ def gather_all_facts(
     *,
     now: datetime,
 ) -> list[Facts]:
-    """gather_facts for each of `notifications`, in a fixed handful of queries whatever
-    their number (preferences, bouncing addresses, memberships, live pages, later posts)."""
+    """What `decide` needs to know about each of these pending notifications, as of `now`:
+    a fixed handful of queries whatever their number (preferences, bouncing addresses,
+    memberships, live pages, later posts)."""
     user_ids = {n.user_id for n in notifications}
     preferences.prefetch(user_ids)
     bouncing = _bouncing_users(session, {n.user_id: n.user.email for n in notifications})
