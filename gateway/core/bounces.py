@@ -15,6 +15,7 @@ Functions flush; the caller commits. Must not import any adapter library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -29,13 +30,14 @@ COUNT_INTERVAL = timedelta(days=1)
 QUIET_RESET = timedelta(days=30)
 
 
-def _normalized(address: str) -> str:
+def normalized_address(address: str) -> str:
+    """An address as address health is kept for it."""
     return address.strip().lower()
 
 
 def find_address_health(session: Session, address: str) -> AddressHealth | None:
     return session.scalar(
-        select(AddressHealth).where(AddressHealth.address == _normalized(address))
+        select(AddressHealth).where(AddressHealth.address == normalized_address(address))
     )
 
 
@@ -47,7 +49,7 @@ def record_bounce(
     health = find_address_health(session, address)
     if health is None:
         health = AddressHealth(
-            address=_normalized(address),
+            address=normalized_address(address),
             score=0.0,
             bounces=0,
             last_bounce_at=now,
@@ -73,6 +75,21 @@ def is_bouncing(session: Session, address: str) -> bool:
     """Non-critical email to this address has stopped."""
     health = find_address_health(session, address)
     return health is not None and health.disabled_at is not None
+
+
+def bouncing_addresses(session: Session, addresses: Iterable[str]) -> set[str]:
+    """Those of `addresses` (normalized) that non-critical email has stopped for, in one
+    query."""
+    wanted = {normalized_address(address) for address in addresses}
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(AddressHealth.address).where(
+                AddressHealth.address.in_(wanted), AddressHealth.disabled_at.is_not(None)
+            )
+        )
+    )
 
 
 def resume_email(session: Session, address: str) -> None:

@@ -8,9 +8,9 @@ Owns the digest schedule and contents (EMAIL-RULES section 5):
   and in any zone (UTC+13, UTC-11, half-hour offsets).
 - Due digests. A (user, frequency) pair is due when the user has items waiting for a digest
   (notifications in state DIGEST, decided before the latest slot) and no digest for that
-  slot exists yet. `claim_digest` inserts the slot's row; the unique row is the claim, so two
+  slot exists yet. `claim_digests` inserts the slots' rows; the unique row is the claim, so two
   workers never build the same digest.
-- Contents. `collect_digest_items` locks the user's waiting items and decides each again
+- Contents. `collect_all_digest_items` locks the users' waiting items and decides each again
   (gateway.core.notifications.decide): what was read, deleted or switched off since is
   skipped, never sent. An item goes by email at most once: immediately or in a digest,
   never both, and only while unread. `group_items` groups what is left by room and by
@@ -27,19 +27,24 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gateway.core.notifications import (
     DIGEST_FREQUENCIES,
     Action,
     PreferenceCache,
     decide,
-    gather_facts,
+    gather_all_facts,
 )
-from gateway.core.preferences import Preference, local_to_utc, user_zone
-from gateway.store.database import insert_ignoring_duplicates
+from gateway.core.preferences import Preference, local_to_utc, zone_named
+from gateway.store.database import (
+    insert_all_ignoring_duplicates,
+    update_by_id,
+    update_loaded,
+)
 from gateway.store.models import (
     Digest,
+    Message,
     Notification,
     NotificationState,
     NotifyCategory,
@@ -49,6 +54,7 @@ from gateway.store.models import (
 
 MAX_ITEMS_PER_GROUP = 5  # lines shown per room or category; the rest is "+N more"
 MAX_GROUPS = 20  # rooms and categories shown; the rest is counted in the closing line
+DUE_SCAN_CHUNK = 500  # waiting users whose digest settings are read at once
 
 
 # --- the schedule -----------------------------------------------------------------------------
@@ -98,7 +104,7 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
     oldest of those items was decided.
 
     Runs every outbound tick while items wait (for up to a week): a fixed handful of
-    queries whatever the number of users, never a few per user.
+    queries per DUE_SCAN_CHUNK waiting users, never a few per user.
     """
     waiting = session.execute(
         select(Notification.user_id, Notification.category, func.min(Notification.decided_at))
@@ -109,8 +115,32 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
     oldest: dict[int, dict[NotifyCategory, datetime]] = {}
     for user_id, category, decided_at in waiting:
         oldest.setdefault(user_id, {})[category] = decided_at
+    waiting_users = list(oldest)
+    due: list[DueDigest] = []
+    # Users are looked at a chunk at a time, so a tick that finds `limit` digests early does
+    # not read every waiting user's settings.
+    for start in range(0, len(waiting_users), DUE_SCAN_CHUNK):
+        chunk = {
+            user_id: oldest[user_id] for user_id in waiting_users[start : start + DUE_SCAN_CHUNK]
+        }
+        due += _due_in(session, chunk, now, limit - len(due))
+        if len(due) >= limit:
+            break
+    return due
+
+
+def _due_in(
+    session: Session, oldest: dict[int, dict[NotifyCategory, datetime]], now: datetime, limit: int
+) -> list[DueDigest]:
+    """The due digests (up to `limit`) of these users (user -> category -> oldest item)."""
+    # Columns, not objects: a chunk is hundreds of users, most ticks.
     users = {
-        user.id: user for user in session.scalars(select(User).where(User.id.in_(list(oldest))))
+        user.id: user
+        for user in session.execute(
+            select(User.id, User.time_zone, User.digest_hour, User.digest_weekday).where(
+                User.id.in_(list(oldest))
+            )
+        )
     }
     preferences = PreferenceCache(session)
     preferences.prefetch(list(users))
@@ -122,7 +152,11 @@ def list_due_digests(session: Session, *, now: datetime, limit: int) -> list[Due
             continue
         for frequency, since in _oldest_by_frequency(preferences, user_id, categories).items():
             slot = latest_slot(
-                frequency, now, user_zone(user), hour=user.digest_hour, weekday=user.digest_weekday
+                frequency,
+                now,
+                zone_named(user.time_zone),
+                hour=user.digest_hour,
+                weekday=user.digest_weekday,
             )
             if since <= slot and (user_id, frequency, slot) not in claimed:
                 due.append(DueDigest(user_id, frequency, slot))
@@ -171,51 +205,102 @@ def _oldest_by_frequency(
 
 def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest | None:
     """The slot's digest row, inserted now; None when another worker claimed it first."""
-    inserted = insert_ignoring_duplicates(
-        session,
-        Digest,
+    claimed = claim_digests(session, [due], now=now)
+    return session.get(Digest, claimed[0].id) if claimed else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDigest:
+    """A digest row this transaction inserted: its slot is this worker's to build."""
+
+    id: int
+    user_id: int
+    frequency: NotifyFrequency
+    slot_at: datetime
+
+
+def claim_digests(
+    session: Session, due: Sequence[DueDigest], *, now: datetime
+) -> list[ClaimedDigest]:
+    """The slots of `due` this transaction claimed, by inserting their digest rows in one
+    statement; a slot another worker claimed first is left out (on PostgreSQL a concurrent
+    claimer's uncommitted row is waited for, then skipped)."""
+    rows = [
         {
-            "user_id": due.user_id,
-            "frequency": due.frequency,
-            "slot_at": due.slot_at,
+            "user_id": d.user_id,
+            "frequency": d.frequency,
+            "slot_at": d.slot_at,
             "created_at": now,
             "item_count": 0,
-        },
-    )
-    return session.get(Digest, inserted) if inserted is not None else None
+        }
+        for d in due
+    ]
+    inserted = insert_all_ignoring_duplicates(session, Digest, rows, ("user_id", "frequency"))
+    # A user has one latest slot per frequency: (user, frequency) names the slot claimed.
+    slot_of = {(d.user_id, d.frequency): d.slot_at for d in due}
+    claimed = [
+        ClaimedDigest(row_id, user_id, frequency, slot_of[(user_id, frequency)])
+        for row_id, user_id, frequency in inserted
+    ]
+    return sorted(claimed, key=lambda digest: (digest.user_id, digest.id))
 
 
 # --- the contents -----------------------------------------------------------------------------
 
 
-def collect_digest_items(session: Session, digest: Digest, *, now: datetime) -> list[Notification]:
-    """The user's waiting items that go in this digest, locked; those that no longer
-    deserve an email are marked skipped with the reason (read, deleted, switched off...)."""
-    waiting = session.scalars(
-        select(Notification)
-        .where(
-            Notification.user_id == digest.user_id,
-            Notification.state == NotificationState.DIGEST,
-            Notification.decided_at <= digest.slot_at,
+def collect_all_digest_items(
+    session: Session, digests: Sequence[ClaimedDigest], *, now: datetime
+) -> dict[int, list[Notification]]:
+    """Each digest's waiting items that go in it (digest id -> its items), locked; those
+    that no longer deserve an email are marked skipped with the reason (read, deleted,
+    switched off...). A fixed handful of queries whatever the number of digests."""
+    if not digests:
+        return {}
+    waiting = list(
+        session.scalars(
+            select(Notification)
+            .where(
+                Notification.user_id.in_({d.user_id for d in digests}),
+                Notification.state == NotificationState.DIGEST,
+                Notification.decided_at <= max(d.slot_at for d in digests),
+            )
+            .order_by(Notification.id)
+            .with_for_update(skip_locked=True)
+            .options(*_ITEM_LOADS)
+            .execution_options(populate_existing=True)
         )
-        .order_by(Notification.id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
     )
     preferences = PreferenceCache(session)
-    items: list[Notification] = []
+    preferences.prefetch({d.user_id for d in digests})
+    digest_of = {(d.user_id, d.frequency): d for d in digests}
+    candidates = []
     for notification in waiting:
         preference = preferences.get(notification.user_id, notification.category)
-        if digest_frequency(preference) is not digest.frequency:
-            continue  # another digest's item
-        decision = decide(gather_facts(session, notification, preferences, now=now))
+        digest = digest_of.get((notification.user_id, digest_frequency(preference)))
+        if digest is not None and notification.decided_at <= digest.slot_at:
+            candidates.append((notification, digest))  # not another digest's item
+    facts = gather_all_facts(session, [n for n, _ in candidates], preferences, now=now)
+    items: dict[int, list[Notification]] = {d.id: [] for d in digests}
+    skipped = []
+    for (notification, digest), fact in zip(candidates, facts, strict=True):
+        decision = decide(fact)
         if decision.action is Action.SKIP:
-            notification.state = NotificationState.SKIPPED
-            notification.reason = decision.reason
+            skipped.append(
+                (notification, {"state": NotificationState.SKIPPED, "reason": decision.reason})
+            )
         else:
-            items.append(notification)
-    session.flush()
+            items[digest.id].append(notification)
+    update_loaded(session, skipped)
     return items
+
+
+# What deciding on an item and writing its digest line read, loaded a query per relationship.
+_ITEM_LOADS = (
+    selectinload(Notification.user),
+    selectinload(Notification.alert),
+    selectinload(Notification.room),
+    selectinload(Notification.message).selectinload(Message.author),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +380,24 @@ def _line(item: Notification) -> DigestLine:
     return DigestLine(author, " ".join(message.body_source.split()), message.created_at)
 
 
-def mark_digested(items: Sequence[Notification], digest: Digest, outbox_id: int | None) -> None:
-    for item in items:
-        item.state = NotificationState.DIGESTED
-        item.outbox_id = outbox_id
-    digest.item_count = len(items)
-    digest.outbox_id = outbox_id
+def mark_all_digested(
+    session: Session, marks: Sequence[tuple[ClaimedDigest, Sequence[Notification], int | None]]
+) -> None:
+    """For each (digest, its items, its email's outbox id or None when no email was due):
+    the items went out in that email; two statements for them all."""
+    update_loaded(
+        session,
+        [
+            (item, {"state": NotificationState.DIGESTED, "outbox_id": outbox_id})
+            for _, items, outbox_id in marks
+            for item in items
+        ],
+    )
+    update_by_id(
+        session,
+        Digest,
+        [
+            {"id": digest.id, "item_count": len(items), "outbox_id": outbox_id}
+            for digest, items, outbox_id in marks
+        ],
+    )

@@ -5,7 +5,7 @@ Owns two steps (EMAIL-RULES section 5):
   category (ticket rooms: Tickets; every other room: room messages); an Account Alert or
   Update to its user, in its own category. One PENDING row each, due when it was created.
 - Deciding. Once an item's grace window has passed, `decide` turns what is known about it
-  (`Facts`, gathered by `gather_facts`) into EMAIL (now, on its own), DIGEST (wait for the
+  (`Facts`, gathered by `gather_all_facts`) into EMAIL (now, on its own), DIGEST (wait for the
   user's next digest) or SKIP with a reason. The rules, in order:
     1. the item is gone (message deleted, alert expired) or the member left  -> skip
     2. the member muted this room's emails                                  -> skip
@@ -32,10 +32,10 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from gateway.core.bounces import is_bouncing
+from gateway.core.bounces import bouncing_addresses, normalized_address
 from gateway.core.preferences import Preference, get_preferences_of
 from gateway.core.presence import ONLINE_WINDOW
 from gateway.store.models import (
@@ -49,7 +49,6 @@ from gateway.store.models import (
     NotifyChannel,
     NotifyFrequency,
     RoomKind,
-    User,
     WebSession,
 )
 
@@ -204,22 +203,15 @@ def list_due_notifications(
     )
 
 
-# --- facts ------------------------------------------------------------------------------------
+# --- facts ---------------------------------------------------------------------------------
 
 
 class PreferenceCache:
-    """Each user's preferences, and whether their address bounces, read once per dispatch
-    batch."""
+    """Each user's preferences, read once per dispatch batch."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._by_user: dict[int, dict[NotifyCategory, Preference]] = {}
-        self._bouncing: dict[int, bool] = {}
-
-    def bouncing(self, user: User) -> bool:
-        if user.id not in self._bouncing:
-            self._bouncing[user.id] = is_bouncing(self._session, user.email)
-        return self._bouncing[user.id]
 
     def prefetch(self, user_ids: Collection[int]) -> None:
         """Read the preferences of all these users at once (one query, not one each)."""
@@ -232,15 +224,37 @@ class PreferenceCache:
         return self._by_user[user_id][category]
 
 
-def gather_facts(
-    session: Session, notification: Notification, preferences: PreferenceCache, *, now: datetime
-) -> Facts:
-    """What `decide` needs to know about one pending notification, as of `now`."""
-    preference = preferences.get(notification.user_id, notification.category)
-    bouncing = preferences.bouncing(notification.user)
-    if notification.alert_id is not None:
-        return _alert_facts(notification.alert, preference, bouncing, now)
-    return replace(_message_facts(session, notification, preference, now), bouncing=bouncing)
+def gather_all_facts(
+    session: Session,
+    notifications: Sequence[Notification],
+    preferences: PreferenceCache,
+    *,
+    now: datetime,
+) -> list[Facts]:
+    """What `decide` needs to know about each of these pending notifications, as of `now`:
+    a fixed handful of queries whatever their number (preferences, bouncing addresses,
+    memberships, live pages, later posts)."""
+    user_ids = {n.user_id for n in notifications}
+    preferences.prefetch(user_ids)
+    bouncing = _bouncing_users(session, {n.user_id: n.user.email for n in notifications})
+    rooms = _RoomFacts.gather(session, [n for n in notifications if n.alert_id is None], now)
+    facts = []
+    for notification in notifications:
+        preference = preferences.get(notification.user_id, notification.category)
+        is_bouncing = notification.user_id in bouncing
+        if notification.alert_id is not None:
+            facts.append(_alert_facts(notification.alert, preference, is_bouncing, now))
+        else:
+            message_facts = rooms.facts(notification, preference)
+            facts.append(replace(message_facts, bouncing=is_bouncing))
+    return facts
+
+
+def _bouncing_users(session: Session, emails: dict[int, str]) -> set[int]:
+    """Those of these users (id -> address) whose address bounces
+    (gateway.core.bounces.is_bouncing)."""
+    stopped = bouncing_addresses(session, emails.values())
+    return {user_id for user_id, email in emails.items() if normalized_address(email) in stopped}
 
 
 def _alert_facts(
@@ -253,55 +267,80 @@ def _alert_facts(
     )
 
 
-def _message_facts(
-    session: Session, notification: Notification, preference: Preference, now: datetime
-) -> Facts:
-    message, user_id = notification.message, notification.user_id
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.room_id == notification.room_id, Membership.user_id == user_id
-        )
-    )
-    if membership is None or membership.left_at is not None:
-        return Facts(preference, gone=Reason.LEFT)
-    if message is None or message.deleted_at is not None:
-        return Facts(preference, gone=Reason.DELETED)
-    read_mark = membership.last_read_message_id
-    return Facts(
-        preference,
-        muted=membership.email_muted,
-        viewing=_is_viewing(session, user_id, message.room_id, now),
-        read=read_mark is not None and read_mark >= message.id,
-        active_since=_wrote_since(session, user_id, message),
-    )
+@dataclass(frozen=True, slots=True)
+class _RoomFacts:
+    """What the rules look at for room messages, read for a whole batch at once."""
 
+    memberships: dict[tuple[int, int], Membership]  # (room id, user id)
+    viewing: set[tuple[int, int]]  # (room id, user id): the room is open in a live page
+    latest_posts: dict[tuple[int, int], int]  # (room id, user id): their latest message id
 
-def _is_viewing(session: Session, user_id: int, room_id: int, now: datetime) -> bool:
-    """The room is open in one of the user's live pages (which refresh their web session
-    while open). Invisible users count too: Invisible hides them from others, not from the
-    room in front of them."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    WebSession.user_id == user_id,
-                    WebSession.viewing_room_id == room_id,
-                    WebSession.last_seen_at > now - ONLINE_WINDOW,
-                )
+    @classmethod
+    def gather(
+        cls, session: Session, notifications: Sequence[Notification], now: datetime
+    ) -> _RoomFacts:
+        room_ids = {n.room_id for n in notifications if n.room_id is not None}
+        user_ids = {n.user_id for n in notifications}
+        if not room_ids:
+            return cls({}, set(), {})
+        memberships = session.scalars(
+            select(Membership).where(
+                Membership.room_id.in_(room_ids), Membership.user_id.in_(user_ids)
             )
         )
-    )
+        oldest = min(n.message_id for n in notifications if n.message_id is not None)
+        return cls(
+            {(m.room_id, m.user_id): m for m in memberships},
+            _viewing(session, room_ids, user_ids, now),
+            _latest_posts(session, room_ids, user_ids, after=oldest),
+        )
+
+    def facts(self, notification: Notification, preference: Preference) -> Facts:
+        message, user_id = notification.message, notification.user_id
+        membership = self.memberships.get((notification.room_id or 0, user_id))
+        if membership is None or membership.left_at is not None:
+            return Facts(preference, gone=Reason.LEFT)
+        if message is None or message.deleted_at is not None:
+            return Facts(preference, gone=Reason.DELETED)
+        read_mark = membership.last_read_message_id
+        key = (message.room_id, user_id)
+        return Facts(
+            preference,
+            muted=membership.email_muted,
+            viewing=key in self.viewing,
+            read=read_mark is not None and read_mark >= message.id,
+            # The user wrote in the room since the message.
+            active_since=self.latest_posts.get(key, 0) > message.id,
+        )
 
 
-def _wrote_since(session: Session, user_id: int, message: Message) -> bool:
-    return bool(
-        session.scalar(
-            select(
-                exists().where(
-                    Message.room_id == message.room_id,
-                    Message.author_id == user_id,
-                    Message.id > message.id,
-                )
-            )
+def _viewing(
+    session: Session, room_ids: Collection[int], user_ids: Collection[int], now: datetime
+) -> set[tuple[int, int]]:
+    """(room, user) pairs where the room is open in one of the user's live pages (which
+    refresh their web session while open). Invisible users count too: Invisible hides them
+    from others, not from the room in front of them."""
+    rows = session.execute(
+        select(WebSession.viewing_room_id, WebSession.user_id).where(
+            WebSession.user_id.in_(user_ids),
+            WebSession.viewing_room_id.in_(room_ids),
+            WebSession.last_seen_at > now - ONLINE_WINDOW,
         )
     )
+    return {(room_id, user_id) for room_id, user_id in rows if room_id is not None}
+
+
+def _latest_posts(
+    session: Session, room_ids: Collection[int], user_ids: Collection[int], *, after: int
+) -> dict[tuple[int, int], int]:
+    """Each (room, user)'s latest message after message `after` (the batch's oldest)."""
+    rows = session.execute(
+        select(Message.room_id, Message.author_id, func.max(Message.id))
+        .where(
+            Message.room_id.in_(room_ids),
+            Message.author_id.in_(user_ids),
+            Message.id > after,
+        )
+        .group_by(Message.room_id, Message.author_id)
+    )
+    return {(room_id, author_id): latest for room_id, author_id, latest in rows}

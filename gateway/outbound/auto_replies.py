@@ -33,7 +33,6 @@ from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.rooms import find_membership
 from gateway.outbound.composition import (
     BODY_TRANSFER_ENCODING,
-    EMAIL_POLICY,
     LOOP_HEADER,
     NOTIFICATIONS_LOCAL_PART,
     ComposedEmail,
@@ -41,6 +40,7 @@ from gateway.outbound.composition import (
     one_line,
     render_email_template,
 )
+from gateway.outbound.email_bytes import EMAIL_POLICY
 from gateway.outbound.outbox import queue_email
 from gateway.settings import Settings
 from gateway.store.models import (

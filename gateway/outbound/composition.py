@@ -3,7 +3,9 @@
 Owns the email templates' environment, our Message-ID format, the threading headers
 (EMAIL-RULES section 3) and every header a room email carries. Composition reads the objects
 it is given and the clock it is handed; it runs no queries of its own, writes nothing (dispatch
-looks up the thread and stores the result) and never sends anything.
+looks up the thread and stores the result) and never sends anything. The bytes are written by
+gateway.outbound.email_bytes; a room message's emails share one rendering of its templates
+(RoomEmailComposer).
 
 Message-ID convention: ids are made by `new_message_id` as `gw.<32 hex>@<mail domain>`; the
 functions here return and take them bare, WITHOUT angle brackets (that is also how the outbox
@@ -21,19 +23,24 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.header import Header
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from gateway.core.rendering import render_plain_text
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.unsubscribe import unsubscribe_token
+from gateway.outbound.email_bytes import (
+    BodyEncoder,
+    address_line,
+    alternative_body,
+    date_line,
+    header_line,
+    raw_header_line,
+)
 from gateway.settings import Settings
 from gateway.store.models import Membership, Message, Room, User
 
@@ -58,9 +65,8 @@ LIST_ID_PREFIX = "List-Id: "
 # A longer unbroken word could not be folded into a line: such titles are RFC 2047-encoded.
 MAX_PLAIN_WORD = 60
 
-# Headers go out as RFC 2047 words, bodies as quoted-printable: the whole message is 7-bit, so
-# no relay needs 8BITMIME, and no body line can exceed 998 octets (RFC 5322 section 2.1.1).
-EMAIL_POLICY = policy.SMTP
+# For emails still built as an EmailMessage (auto-replies): the same 7-bit form as
+# gateway.outbound.email_bytes writes (RFC 2047 headers, quoted-printable bodies).
 BODY_TRANSFER_ENCODING = "quoted-printable"
 
 ROOM_MESSAGE_TEMPLATES = "email/room_message"
@@ -73,6 +79,8 @@ def _build_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are part of the release: not checked for changes on every email.
+        auto_reload=False,
     )
 
 
@@ -139,32 +147,114 @@ def compose_room_message(
     Raises ValueError when the recipient's address cannot be written in a 7-bit header
     (an internationalized local part, RFC 6531, which this composer does not send).
     """
-    context = _room_message_context(message, recipient, attachment_names, settings, keys)
-    reply_to = reply_address(recipient, keys, settings.mail_domain)
-    message_id = new_message_id(settings.mail_domain)
-    email = EmailMessage(policy=EMAIL_POLICY)
-    _set_addressing(email, recipient, context, reply_to, settings)
-    email["Subject"] = one_line(_render("subject.txt", context))
-    email["Date"] = format_datetime(now)
-    email["Message-ID"] = _angle(message_id)
-    email["In-Reply-To"] = _angle(thread.in_reply_to)
-    email["References"] = " ".join(_angle(i) for i in thread.references)
-    _set_list_headers(email, recipient.room, context, reply_to, settings)
-    set_automation_headers(email, settings, ROOM_MESSAGE_CATEGORY)
-    email.set_content(_render("body.txt", context), cte=BODY_TRANSFER_ENCODING)
-    email.add_alternative(_render("body.html", context), subtype="html", cte=BODY_TRANSFER_ENCODING)
-    return ComposedEmail(message_id=message_id, recipient=recipient.user.email, raw=bytes(email))
+    composer = RoomEmailComposer(message, attachment_names, settings=settings, keys=keys, now=now)
+    return composer.compose(recipient, thread)
+
+
+class RoomEmailComposer:
+    """The emails of one room message, one per recipient.
+
+    What every recipient shares (subject, the From line, the rendered text and HTML parts,
+    the list headers of the room) is made once; each email then gets its own To, Reply-To,
+    Message-ID, threading headers and unsubscribe link. The templates render from one
+    context in which the per-recipient values are markers, filled in per email (escaped in
+    the HTML part as autoescape would), so templates use them as plain `{{ value }}`.
+    """
+
+    def __init__(
+        self,
+        message: Message,
+        attachment_names: Sequence[str],
+        *,
+        settings: Settings,
+        keys: ReplyKeys,
+        now: datetime,
+        encoder: BodyEncoder | None = None,
+    ) -> None:
+        room = message.room
+        self._settings, self._keys, self._room = settings, keys, room
+        self._room_title = one_line(room.title)
+        # Unguessable, so no message text can contain one.
+        slots = {f"gw-slot-{secrets.token_hex(8)}-{name}": name for name in _RECIPIENT_SLOTS}
+        markers = {name: marker for marker, name in slots.items()}
+        context = _room_message_context(message, room, attachment_names, settings, markers)
+        encoder = encoder or BodyEncoder()
+        self._text = encoder.stencil(_render("body.txt", context), slots)
+        self._html = encoder.stencil(_render("body.html", context), slots)
+        self._subject = one_line(_render("subject.txt", context))
+        self._markers = markers
+        self._from = address_line(
+            "From",
+            f"{context['author_name']} via {self._room_title}",
+            f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+        )
+        self._dated = date_line(now)
+        self._list_id = raw_header_line(
+            "List-Id", _list_id_value(room.title, f"room-{room.id}.{settings.mail_domain}")
+        )
+        self._list_archive = header_line("List-Archive", _angle(context["room_url"]))
+        self._closing = (
+            # RFC 8058 section 3.1: a POST of exactly this body unsubscribes, no further
+            # interaction.
+            header_line("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+            + header_line("Precedence", "list")
+            + automation_headers(settings, ROOM_MESSAGE_CATEGORY)
+        )
+
+    def compose(self, recipient: Membership, thread: Thread) -> ComposedEmail:
+        """The email for `recipient` (a membership of the message's room), placed in
+        `thread`. Raises ValueError when their address cannot be written in a 7-bit header
+        (an internationalized local part, RFC 6531, which this composer does not send)."""
+        settings = self._settings
+        user = recipient.user
+        values = {
+            "recipient_name": one_line(user.display_name),
+            "unsubscribe_url": unsubscribe_url(recipient, settings, self._keys),
+        }
+        reply_to = reply_address(recipient, self._keys, settings.mail_domain)
+        message_id = new_message_id(settings.mail_domain)
+        raw = b"".join(
+            (
+                self._from,
+                # Address lines quote or RFC 2047-encode display names, so quotes, commas
+                # and "<" in a name stay inside the display name.
+                address_line("To", values["recipient_name"], user.email),
+                address_line("Reply-To", self._room_title, reply_to),
+                header_line("Subject", self._fill(self._subject, values)),
+                self._dated,
+                header_line("Message-ID", _angle(message_id)),
+                header_line("In-Reply-To", _angle(thread.in_reply_to)),
+                header_line("References", " ".join(_angle(i) for i in thread.references)),
+                # Room emails are list mail (RFC 2369, RFC 2919, RFC 8058, EMAIL-RULES
+                # section 3).
+                self._list_id,
+                header_line("List-Post", _angle(f"mailto:{reply_to}")),
+                self._list_archive,
+                header_line("List-Unsubscribe", _angle(values["unsubscribe_url"])),
+                self._closing,
+                alternative_body(self._text.fill(values), self._html.fill(values, escape)),
+            )
+        )
+        return ComposedEmail(message_id=message_id, recipient=user.email, raw=raw)
+
+    def _fill(self, text: str, values: dict[str, str]) -> str:
+        for name, marker in self._markers.items():
+            text = text.replace(marker, values[name])
+        return text
+
+
+# The context values that differ per recipient (see RoomEmailComposer).
+_RECIPIENT_SLOTS = ("recipient_name", "unsubscribe_url")
 
 
 def _room_message_context(
     message: Message,
-    recipient: Membership,
+    room: Room,
     attachment_names: Sequence[str],
     settings: Settings,
-    keys: ReplyKeys,
+    recipient_values: dict[str, str],
 ) -> dict[str, Any]:
     """One context for subject, text and HTML, so the three parts never disagree."""
-    room = recipient.room
     return {
         "site_name": settings.site_name,
         "room_title": one_line(room.title),
@@ -174,8 +264,7 @@ def _room_message_context(
         # body_html was sanitized by core.rendering when the message was posted: trusted here.
         "message_html": Markup(message.body_html),
         "attachment_names": list(attachment_names),
-        "recipient_name": one_line(recipient.user.display_name),
-        "unsubscribe_url": unsubscribe_url(recipient, settings, keys),
+        **recipient_values,
     }
 
 
@@ -188,42 +277,25 @@ def unsubscribe_url(membership: Membership, settings: Settings, keys: ReplyKeys)
     return f"{settings.base_url}/u/{unsubscribe_token(membership.id, keys)}"
 
 
-def _set_addressing(
-    email: EmailMessage,
-    recipient: Membership,
-    context: dict[str, Any],
-    reply_to: str,
-    settings: Settings,
-) -> None:
-    # Address objects quote or RFC 2047-encode display names, so quotes, commas and "<" in a
-    # name stay inside the display name instead of breaking the address list.
-    email["From"] = Address(
-        display_name=f"{context['author_name']} via {context['room_title']}",
-        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+def automation_headers(settings: Settings, category: str) -> bytes:
+    """The header lines marking an email as machine-generated (every email the gateway
+    composes is)."""
+    return b"".join(
+        (
+            # RFC 3834 section 5: we generate this mail, so responders that honour the RFC
+            # stay quiet.
+            header_line("Auto-Submitted", "auto-generated"),
+            # Exchange/Outlook's own switch for out-of-office and other automatic replies.
+            header_line("X-Auto-Response-Suppress", "All"),
+            header_line(LOOP_HEADER, settings.mail_domain),
+            header_line(CATEGORY_HEADER, category),
+        )
     )
-    email["To"] = Address(display_name=context["recipient_name"], addr_spec=recipient.user.email)
-    email["Reply-To"] = Address(display_name=context["room_title"], addr_spec=reply_to)
-
-
-def _set_list_headers(
-    email: EmailMessage, room: Room, context: dict[str, Any], reply_to: str, settings: Settings
-) -> None:
-    """Room emails are list mail (RFC 2369, RFC 2919, RFC 8058, EMAIL-RULES section 3)."""
-    # set_raw: the value is already encoded and folded; see _list_id_value.
-    email.set_raw("List-Id", _list_id_value(room.title, f"room-{room.id}.{settings.mail_domain}"))
-    email["List-Post"] = _angle(f"mailto:{reply_to}")
-    email["List-Archive"] = _angle(context["room_url"])
-    email["List-Unsubscribe"] = _angle(context["unsubscribe_url"])
-    # RFC 8058 section 3.1: a POST of exactly this body unsubscribes, no further interaction.
-    email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email["Precedence"] = "list"
 
 
 def set_automation_headers(email: EmailMessage, settings: Settings, category: str) -> None:
-    """Mark `email` as machine-generated (every email the gateway composes is)."""
-    # RFC 3834 section 5: we generate this mail, so responders that honour the RFC stay quiet.
+    """Mark `email` as machine-generated, as automation_headers does for composed bytes."""
     email["Auto-Submitted"] = "auto-generated"
-    # Exchange/Outlook's own switch for out-of-office and other automatic replies.
     email["X-Auto-Response-Suppress"] = "All"
     email[LOOP_HEADER] = settings.mail_domain
     email[CATEGORY_HEADER] = category
@@ -268,41 +340,44 @@ def compose_site_email(
     now: datetime,
     bulk: bool = False,
     unsubscribe_url: str = "",
+    encoder: BodyEncoder | None = None,
 ) -> ComposedEmail:
     """An email from the site itself to `user` (sign-in link, alert, digest): From the site
     name at notifications@, the three parts of the templates in `folder` rendered from one
     context, automatic-mail headers, `Precedence: bulk` for `bulk` mail (alerts, digests),
-    and RFC 8058 one-click unsubscribe when `unsubscribe_url` is given.
+    and RFC 8058 one-click unsubscribe when `unsubscribe_url` is given. An `encoder` shared
+    by a batch of emails encodes their common lines once.
 
     Raises ValueError when the user's address cannot be written in a 7-bit header (an
     internationalized local part, RFC 6531, which this composer does not send).
     """
     message_id = new_message_id(settings.mail_domain)
-    email = EmailMessage(policy=EMAIL_POLICY)
-    email["From"] = Address(
-        display_name=one_line(settings.site_name),
-        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
-    )
-    email["To"] = Address(display_name=one_line(user.display_name), addr_spec=user.email)
-    email["Subject"] = one_line(render_email_template(folder, "subject.txt", context))
-    email["Date"] = format_datetime(now)
-    email["Message-ID"] = _angle(message_id)
-    set_automation_headers(email, settings, category)
+    encoder = encoder or BodyEncoder()
+    lines = [
+        address_line(
+            "From",
+            one_line(settings.site_name),
+            f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+        ),
+        address_line("To", one_line(user.display_name), user.email),
+        header_line("Subject", one_line(render_email_template(folder, "subject.txt", context))),
+        date_line(now),
+        header_line("Message-ID", _angle(message_id)),
+        automation_headers(settings, category),
+    ]
     if bulk:
-        email["Precedence"] = "bulk"
+        lines.append(header_line("Precedence", "bulk"))
     if unsubscribe_url:
-        email["List-Unsubscribe"] = _angle(unsubscribe_url)
+        lines.append(header_line("List-Unsubscribe", _angle(unsubscribe_url)))
         # RFC 8058 section 3.1: a POST of exactly this body unsubscribes.
-        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(
-        render_email_template(folder, "body.txt", context), cte=BODY_TRANSFER_ENCODING
+        lines.append(header_line("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    lines.append(
+        alternative_body(
+            encoder.encode(render_email_template(folder, "body.txt", context)),
+            encoder.encode(render_email_template(folder, "body.html", context)),
+        )
     )
-    email.add_alternative(
-        render_email_template(folder, "body.html", context),
-        subtype="html",
-        cte=BODY_TRANSFER_ENCODING,
-    )
-    return ComposedEmail(message_id=message_id, recipient=user.email, raw=bytes(email))
+    return ComposedEmail(message_id=message_id, recipient=user.email, raw=b"".join(lines))
 
 
 def render_email_template(folder: str, name: str, context: dict[str, Any]) -> str:

@@ -10,10 +10,11 @@ A run claims due rows in one short transaction (PostgreSQL: `FOR UPDATE SKIP LOC
 `BEGIN IMMEDIATE` already serializes claimers) by pushing their next_attempt_at forward by a
 lease and counting the attempt, and commits. It then sends with no transaction open: on SQLite
 the SMTP intake writes to the same file, so the write lock is never held across network I/O.
-Each result is recorded in its own short transaction right after its send. Delivery is
-at-least-once: a worker that dies between the relay's 250 and that record sends the email
-again once the lease runs out; a row whose lease ran out while it was being sent is not
-overwritten by the late result.
+Results are recorded in one short transaction per RECORD_BATCH sends (and one for the rest
+of the run), not one per email: a commit per email cost more than the send itself. Delivery is
+at-least-once: a worker that dies between the relay's 250 and that record sends those emails
+(at most RECORD_BATCH) again once the lease runs out; a row whose lease ran out while it was
+being sent is not overwritten by the late result.
 
 Without a relay (the embedded default) mail is written to settings.maildir, so the walk-through
 can read it as files. Logs name outbox ids and relay replies, never bodies or tokens.
@@ -28,14 +29,15 @@ import mailbox
 import smtplib
 import ssl
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from gateway.core.bounce_addresses import bounce_address
 from gateway.core.reply_addresses import ReplyKeys
@@ -45,10 +47,12 @@ from gateway.store.models import OutboxEmail, OutboxState
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DELIVERY_LIMIT = 100
+DEFAULT_DELIVERY_LIMIT = 250
 # A claimed row is not due again until the lease ends: long enough for a batch to be sent,
 # short enough that a crashed worker's mail goes out soon after.
 LEASE = timedelta(minutes=10)
+# Sends whose results are recorded together (see the module docstring).
+RECORD_BATCH = 100
 SMTP_TIMEOUT_SECONDS = 30
 # Retries back off exponentially from one minute, at most six hours apart; after this many
 # attempts, or this long after composing, the email is given up as FAILED.
@@ -109,10 +113,14 @@ def deliver_due(
         return DeliveryReport()
     outcomes: Counter[OutboxState] = Counter()
     with _open_transport(settings) as transport:
-        for item in claimed:
-            state = _record(database, item, transport.send(item), now=now)
-            if state is not None:
-                outcomes[state] += 1
+        for start in range(0, len(claimed), RECORD_BATCH):
+            results: list[tuple[_Claimed, _SendResult]] = []
+            try:
+                for item in claimed[start : start + RECORD_BATCH]:
+                    results.append((item, transport.send(item)))
+            finally:
+                # Even when a send raised: what went out is recorded, not sent again.
+                outcomes.update(_record(database, results, now=now))
     return DeliveryReport(
         sent=outcomes[OutboxState.SENT],
         retried=outcomes[OutboxState.QUEUED],
@@ -126,73 +134,109 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE_DELAY * (1 << doublings), RETRY_MAX_DELAY)
 
 
-def _envelope_sender(settings: Settings) -> Callable[[OutboxEmail], str]:
-    """The MAIL FROM of an outbox row: our bounce address becomes the VERP address naming
-    that very email (gateway.core.bounce_addresses), so a bounce says which email and which
-    address failed; the null sender of an auto-reply stays null."""
+def _envelope_sender(settings: Settings) -> Callable[[int, str], str]:
+    """The MAIL FROM of an outbox row (its id and envelope_from): our bounce address becomes
+    the VERP address naming that very email (gateway.core.bounce_addresses), so a bounce says
+    which email and which address failed; the null sender of an auto-reply stays null."""
     keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
 
-    def sender(row: OutboxEmail) -> str:
-        if row.envelope_from != settings.notifications_from:
-            return row.envelope_from
-        return bounce_address(row.id, keys, settings.mail_domain)
+    def sender(outbox_id: int, envelope_from: str) -> str:
+        if envelope_from != settings.notifications_from:
+            return envelope_from
+        return bounce_address(outbox_id, keys, settings.mail_domain)
 
     return sender
 
 
 def _claim_due(
-    database: Database, sender: Callable[[OutboxEmail], str], *, now: datetime, limit: int
+    database: Database, sender: Callable[[int, str], str], *, now: datetime, limit: int
 ) -> list[_Claimed]:
+    """Due rows, their attempt counted and their lease taken, in one SELECT and one UPDATE."""
     with database.transaction() as session:
-        rows = session.scalars(
-            select(OutboxEmail)
+        rows = session.execute(
+            select(
+                OutboxEmail.id,
+                OutboxEmail.envelope_from,
+                OutboxEmail.recipient,
+                OutboxEmail.raw,
+                OutboxEmail.attempts,
+                OutboxEmail.created_at,
+            )
             .where(OutboxEmail.state == OutboxState.QUEUED, OutboxEmail.next_attempt_at <= now)
             .order_by(OutboxEmail.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        for row in rows:
-            row.attempts += 1
-            row.next_attempt_at = now + LEASE
+        if rows:
+            _update(
+                session,
+                [row.id for row in rows],
+                {"attempts": OutboxEmail.attempts + 1, "next_attempt_at": now + LEASE},
+            )
         return [
-            _Claimed(row.id, sender(row), row.recipient, row.raw, row.attempts, row.created_at)
+            _Claimed(row.id, sender(row.id, row.envelope_from), row.recipient, row.raw,
+                     row.attempts + 1, row.created_at)
             for row in rows
-        ]
+        ]  # fmt: skip
 
 
 def _record(
-    database: Database, item: _Claimed, result: _SendResult, *, now: datetime
-) -> OutboxState | None:
-    """Apply one send result to its row; the row's new state, or None if it changed hands."""
+    database: Database, results: Sequence[tuple[_Claimed, _SendResult]], *, now: datetime
+) -> list[OutboxState]:
+    """Apply send results to their rows in one transaction (an UPDATE per distinct outcome,
+    not per row); the rows' new states, leaving out the rows that changed hands meanwhile."""
+    if not results:
+        return []
     with database.transaction() as session:
-        row = session.get(OutboxEmail, item.id, with_for_update=True)
-        if row is None or row.state != OutboxState.QUEUED or row.attempts != item.attempts:
-            logger.warning("outbox %s was claimed again while being sent; result dropped", item.id)
-            return None
-        _apply(row, result, now=now)
-        return row.state
+        current = {
+            row.id: (row.state, row.attempts)
+            for row in session.execute(
+                select(OutboxEmail.id, OutboxEmail.state, OutboxEmail.attempts)
+                .where(OutboxEmail.id.in_([item.id for item, _ in results]))
+                .with_for_update()
+            )
+        }
+        changes: dict[tuple[tuple[str, Any], ...], list[int]] = {}
+        states = []
+        for item, result in results:
+            if current.get(item.id) != (OutboxState.QUEUED, item.attempts):
+                logger.warning(
+                    "outbox %s was claimed again while being sent; result dropped", item.id
+                )
+                continue
+            values = _transition(item, result, now=now)
+            changes.setdefault(tuple(values.items()), []).append(item.id)
+            states.append(values.get("state", OutboxState.QUEUED))
+        for values, ids in changes.items():
+            _update(session, ids, dict(values))
+        return states
 
 
-def _apply(row: OutboxEmail, result: _SendResult, *, now: datetime) -> None:
-    """The state machine's transitions out of QUEUED (see the module docstring)."""
+def _update(session: Session, ids: Sequence[int], values: dict[str, Any]) -> None:
+    session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _transition(item: _Claimed, result: _SendResult, *, now: datetime) -> dict[str, Any]:
+    """The state machine's transitions out of QUEUED (see the module docstring): the row's
+    new column values."""
     if result.error is None:
-        row.state = OutboxState.SENT
-        row.sent_at = now
-        row.last_error = None
-        logger.info("outbox %s sent after %s attempt(s)", row.id, row.attempts)
-        return
-    next_attempt_at = now + retry_delay(row.attempts)
-    out_of_time = row.attempts >= MAX_ATTEMPTS or next_attempt_at - row.created_at > MAX_AGE
+        logger.info("outbox %s sent after %s attempt(s)", item.id, item.attempts)
+        return {"state": OutboxState.SENT, "sent_at": now, "last_error": None}
+    next_attempt_at = now + retry_delay(item.attempts)
+    out_of_time = item.attempts >= MAX_ATTEMPTS or next_attempt_at - item.created_at > MAX_AGE
     if result.permanent or out_of_time:
-        row.state = OutboxState.FAILED
-        row.last_error = result.error if result.permanent else f"gave up: {result.error}"
+        last_error = result.error if result.permanent else f"gave up: {result.error}"
         logger.warning(
-            "outbox %s failed after %s attempt(s): %s", row.id, row.attempts, row.last_error
+            "outbox %s failed after %s attempt(s): %s", item.id, item.attempts, last_error
         )
-        return
-    row.next_attempt_at = next_attempt_at
-    row.last_error = result.error
-    logger.info("outbox %s will be retried at %s: %s", row.id, next_attempt_at, result.error)
+        return {"state": OutboxState.FAILED, "last_error": last_error}
+    logger.info("outbox %s will be retried at %s: %s", item.id, next_attempt_at, result.error)
+    return {"next_attempt_at": next_attempt_at, "last_error": result.error}
 
 
 @contextmanager

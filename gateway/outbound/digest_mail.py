@@ -19,6 +19,7 @@ from gateway.core.preferences import user_zone
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import digest_unsubscribe_token
 from gateway.outbound.composition import ComposedEmail, compose_site_email, one_line
+from gateway.outbound.email_bytes import BodyEncoder
 from gateway.settings import Settings
 from gateway.store.models import NotifyFrequency, User
 
@@ -40,9 +41,11 @@ def compose_digest(
     settings: Settings,
     keys: ReplyKeys,
     now: datetime,
+    encoder: BodyEncoder | None = None,
 ) -> ComposedEmail:
-    """The digest email for `user`. Raises ValueError when their address cannot be written
-    in a 7-bit header (an internationalized local part, RFC 6531)."""
+    """The digest email for `user` (`encoder`: shared by a batch of digests, see
+    compose_site_email). Raises ValueError when their address cannot be written in a 7-bit
+    header (an internationalized local part, RFC 6531)."""
     context = _digest_context(user, content, frequency, settings, keys)
     return compose_site_email(
         user,
@@ -53,6 +56,7 @@ def compose_digest(
         now=now,
         bulk=True,
         unsubscribe_url=context["unsubscribe_url"],
+        encoder=encoder,
     )
 
 

@@ -9,6 +9,11 @@ A notification is locked and its state re-checked before composing, so however m
 dispatchers run, each notification is decided exactly once. Runs in the caller's transaction
 and only flushes; the caller commits.
 
+A batch is handled as a whole: its facts, threads and attachment names are read in a few
+queries for all its notifications, each room message's templates are rendered once for all
+its recipients, and the outbox rows are inserted together. Threads are kept up to date in
+memory while the batch is composed, so a recipient's emails in one batch thread in order.
+
 Outbox convention: `message_id_header` holds the Message-ID WITHOUT angle brackets
 (`gw.<hex>@<mail domain>`), as composition returns it.
 
@@ -18,10 +23,13 @@ May import gateway.core and gateway.store; must not import Flask, aiosmtpd or sm
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from gateway.core.notifications import (
     Action,
@@ -29,24 +37,25 @@ from gateway.core.notifications import (
     PreferenceCache,
     Reason,
     decide,
-    gather_facts,
+    gather_all_facts,
     list_due_notifications,
 )
 from gateway.core.reply_addresses import ReplyKeys
-from gateway.core.rooms import find_membership
 from gateway.outbound.alert_mail import compose_alert
 from gateway.outbound.composition import (
     REFERENCES_HEAD,
     REFERENCES_TAIL,
+    ComposedEmail,
+    RoomEmailComposer,
     Thread,
     build_thread,
-    compose_room_message,
     thread_root_id,
 )
-from gateway.outbound.outbox import queue_email
+from gateway.outbound.email_bytes import BodyEncoder
+from gateway.outbound.outbox import OutboxEntry, queue_emails
 from gateway.settings import Settings
+from gateway.store.database import update_loaded
 from gateway.store.models import (
-    Alert,
     Attachment,
     Membership,
     Message,
@@ -72,22 +81,27 @@ def dispatch_notifications(
 ) -> int:
     """Decide every notification whose grace window has passed: queue one email for each
     that deserves one now, hold the rest for digests or skip them; the number queued."""
-    preferences = PreferenceCache(session)
-    queued = 0
-    for notification in _claim_due_notifications(session, settings, now=now, limit=limit):
-        decision = decide(gather_facts(session, notification, preferences, now=now))
+    notifications = _claim_due_notifications(session, settings, now=now, limit=limit)
+    if not notifications:
+        return 0
+    facts = gather_all_facts(session, notifications, PreferenceCache(session), now=now)
+    decisions = [decide(f) for f in facts]
+    emailed = [n for n, d in zip(notifications, decisions, strict=True) if d.action is Action.EMAIL]
+    mail = _BatchMail(session, emailed, settings, keys, now)
+    queued: list[tuple[Notification, OutboxEntry]] = []
+    outcomes: list[tuple[Notification, Decision]] = []
+    for notification, decision in zip(notifications, decisions, strict=True):
         if decision.action is Action.EMAIL:
-            email = _outbox_email_for(session, notification, settings, keys, now=now)
-            if email is None:
+            entry = mail.entry_for(notification)
+            if entry is None:
                 decision = Decision(Action.SKIP, Reason.UNADDRESSABLE)
             else:
-                notification.outbox_id = email.id
-                queued += 1
-        _record(notification, decision, now)
-        # Flush per email: the next notification for the same recipient and room must find
-        # this one when it looks up its thread.
-        session.flush()
-    return queued
+                queued.append((notification, entry))
+        outcomes.append((notification, decision))
+    outbox_ids = queue_emails(session, [entry for _, entry in queued], settings, now=now)
+    outbox_of = {n.id: outbox_id for (n, _), outbox_id in zip(queued, outbox_ids, strict=True)}
+    update_loaded(session, [_record(n, d, outbox_of.get(n.id), now) for n, d in outcomes])
+    return len(queued)
 
 
 _STATE_OF = {
@@ -97,18 +111,21 @@ _STATE_OF = {
 }
 
 
-def _record(notification: Notification, decision: Decision, now: datetime) -> None:
-    notification.state = _STATE_OF[decision.action]
-    notification.reason = decision.reason
-    notification.decided_at = now
+def _record(
+    notification: Notification, decision: Decision, outbox_id: int | None, now: datetime
+) -> tuple[Notification, dict[str, Any]]:
+    """The notification's new column values (state, reason, when, its email)."""
     if decision.reason is not None:
         logger.info("notification %s skipped: %s", notification.id, decision.reason)
+    values = {"state": _STATE_OF[decision.action], "reason": decision.reason, "decided_at": now}
+    return notification, {**values, "outbox_id": outbox_id}
 
 
 def _claim_due_notifications(
     session: Session, settings: Settings, *, now: datetime, limit: int
 ) -> list[Notification]:
-    """The due notifications this transaction may dispatch, locked and still pending.
+    """The due notifications this transaction may dispatch, locked and still pending, with
+    what deciding and composing read of them loaded (a query per relationship, not per row).
 
     list_due_notifications does not lock. On PostgreSQL, rows another dispatcher holds are
     skipped (SKIP LOCKED) and rows it queued meanwhile fail the state re-check; on SQLite the
@@ -118,6 +135,7 @@ def _claim_due_notifications(
     due = list_due_notifications(session, now=now, limit=limit, grace=grace)
     if not due:
         return []
+    message = selectinload(Notification.message)
     return list(
         session.scalars(
             select(Notification)
@@ -127,117 +145,189 @@ def _claim_due_notifications(
             )
             .order_by(Notification.id)
             .with_for_update(skip_locked=True)
+            .options(
+                selectinload(Notification.user),
+                selectinload(Notification.alert),
+                message.selectinload(Message.author),
+                message.selectinload(Message.room),
+            )
             .execution_options(populate_existing=True)
         )
     )
 
 
-def _outbox_email_for(
-    session: Session,
-    notification: Notification,
-    settings: Settings,
-    keys: ReplyKeys,
-    *,
-    now: datetime,
-) -> OutboxEmail | None:
-    """The queued email a notification turns into, or None when the recipient's address
-    cannot be written (nothing to retry: the same address fails the same way, e.g. an
-    RFC 6531 local part)."""
-    try:
-        if notification.alert is not None:
-            return _alert_email(session, notification.alert, settings, keys, now)
-        return _room_email(session, notification, settings, keys, now)
-    except ValueError:
-        return None
+class _BatchMail:
+    """Composing the emails of one batch: the threads, parent emails and attachment names
+    of all its room notifications read up front, one RoomEmailComposer per message."""
+
+    def __init__(
+        self,
+        session: Session,
+        notifications: Sequence[Notification],
+        settings: Settings,
+        keys: ReplyKeys,
+        now: datetime,
+    ) -> None:
+        self._settings, self._keys, self._now = settings, keys, now
+        messages = {n.message.id: n.message for n in notifications if n.message is not None}
+        users = {n.user_id for n in notifications}
+        rooms = {m.room_id for m in messages.values()}
+        self._memberships = _memberships(session, rooms, users)
+        self._earlier = _earlier_email_ids(session, rooms, users)
+        parents = {m.parent_id for m in messages.values() if m.parent_id is not None}
+        self._first_emails = _first_email_ids(session, parents, rooms, users)
+        self._attachments = _attachment_names(session, messages)
+        self._composers: dict[int, RoomEmailComposer] = {}
+        self._encoder = BodyEncoder()
+
+    def entry_for(self, notification: Notification) -> OutboxEntry | None:
+        """The outbox entry a notification turns into, or None when the recipient's
+        address cannot be written (nothing to retry: the same address fails the same way,
+        e.g. an RFC 6531 local part)."""
+        try:
+            if notification.alert is not None:
+                composed = compose_alert(
+                    notification.alert, settings=self._settings, keys=self._keys, now=self._now
+                )
+                return OutboxEntry(ALERT_KIND, composed, user_id=notification.user_id)
+            return self._room_entry(notification)
+        except ValueError:
+            return None
+
+    def _room_entry(self, notification: Notification) -> OutboxEntry:
+        message = notification.message
+        assert message is not None  # gather_all_facts checked it
+        membership = self._memberships[(message.room_id, notification.user_id)]
+        composed = self._composer(message).compose(membership, self._thread(membership, message))
+        self._remember(membership, message, composed)
+        return OutboxEntry(
+            ROOM_MESSAGE_KIND,
+            composed,
+            user_id=notification.user_id,
+            room_id=message.room_id,
+            message_id=message.id,
+        )
+
+    def _composer(self, message: Message) -> RoomEmailComposer:
+        composer = self._composers.get(message.id)
+        if composer is None:
+            composer = self._composers[message.id] = RoomEmailComposer(
+                message,
+                self._attachments.get(message.id, []),
+                settings=self._settings,
+                keys=self._keys,
+                now=self._now,
+                encoder=self._encoder,
+            )
+        return composer
+
+    def _thread(self, membership: Membership, message: Message) -> Thread:
+        parent_id = (
+            self._first_emails.get((message.parent_id, membership.user_id))
+            if message.parent_id is not None
+            else None
+        )
+        return build_thread(
+            thread_root_id(message.room, self._settings.mail_domain),
+            self._earlier.get((membership.room_id, membership.user_id), []),
+            parent_id,
+        )
+
+    def _remember(self, membership: Membership, message: Message, composed: ComposedEmail) -> None:
+        """The next email of this batch to the same recipient threads after this one."""
+        key = (membership.room_id, membership.user_id)
+        self._earlier[key] = _head_and_tail([*self._earlier.get(key, []), composed.message_id])
+        self._first_emails.setdefault((message.id, membership.user_id), composed.message_id)
 
 
-def _alert_email(
-    session: Session, alert: Alert, settings: Settings, keys: ReplyKeys, now: datetime
-) -> OutboxEmail:
-    composed = compose_alert(alert, settings=settings, keys=keys, now=now)
-    return queue_email(session, ALERT_KIND, composed, settings, now=now, user_id=alert.user_id)
+def _head_and_tail(ids: list[str]) -> list[str]:
+    """The first and last few of a recipient's room emails, oldest first: as many as
+    References can hold (build_thread caps it again)."""
+    return ids[:REFERENCES_HEAD] + ids[max(REFERENCES_HEAD, len(ids) - REFERENCES_TAIL) :]
 
 
-def _room_email(
-    session: Session, notification: Notification, settings: Settings, keys: ReplyKeys, now: datetime
-) -> OutboxEmail:
-    message = notification.message
-    assert message is not None  # gather_facts checked it
-    membership = find_membership(session, message.room_id, notification.user_id)
-    assert membership is not None  # ... and this
-    composed = compose_room_message(
-        message,
-        membership,
-        thread=_thread_for(session, membership, message, settings),
-        attachment_names=_attachment_names(session, message),
-        settings=settings,
-        keys=keys,
-        now=now,
+def _memberships(
+    session: Session, room_ids: Collection[int], user_ids: Collection[int]
+) -> dict[tuple[int, int], Membership]:
+    if not room_ids:
+        return {}
+    rows = session.scalars(
+        select(Membership).where(Membership.room_id.in_(room_ids), Membership.user_id.in_(user_ids))
     )
-    return queue_email(
-        session,
-        ROOM_MESSAGE_KIND,
-        composed,
-        settings,
-        now=now,
-        user_id=notification.user_id,
-        room_id=message.room_id,
-        message_id=message.id,
-    )
+    return {(m.room_id, m.user_id): m for m in rows}
 
 
-def _thread_for(
-    session: Session, membership: Membership, message: Message, settings: Settings
-) -> Thread:
-    parent_id = (
-        _email_id_for_message(session, message.parent_id, membership.user_id)
-        if message.parent_id is not None
-        else None
-    )
-    return build_thread(
-        thread_root_id(membership.room, settings.mail_domain),
-        _earlier_email_ids(session, membership.room_id, membership.user_id),
-        parent_id,
-    )
-
-
-def _earlier_email_ids(session: Session, room_id: int, user_id: int) -> list[str]:
-    """Message-IDs of the first and last few room emails this user got, oldest first.
-
-    Only as many as References can hold (build_thread caps it again): a room's history
-    may be thousands of emails long.
-    """
-    query = select(OutboxEmail.id, OutboxEmail.message_id_header).where(
-        OutboxEmail.room_id == room_id,
-        OutboxEmail.user_id == user_id,
-        OutboxEmail.kind == ROOM_MESSAGE_KIND,
-    )
-    head = session.execute(query.order_by(OutboxEmail.id).limit(REFERENCES_HEAD)).all()
-    tail = session.execute(query.order_by(OutboxEmail.id.desc()).limit(REFERENCES_TAIL)).all()
-    by_id = dict(head) | dict(tail)
-    return [by_id[row_id] for row_id in sorted(by_id)]
-
-
-def _email_id_for_message(session: Session, message_id: int, user_id: int) -> str | None:
-    """The Message-ID of the email this user got about one message, if they got one."""
-    return session.scalar(
-        select(OutboxEmail.message_id_header)
+def _earlier_email_ids(
+    session: Session, room_ids: Collection[int], user_ids: Collection[int]
+) -> dict[tuple[int, int], list[str]]:
+    """(room, user) -> Message-IDs of the first and last few room emails the user got from
+    the room, oldest first; one query for the batch (a room's history may be thousands of
+    emails long: only the head and tail of each come back)."""
+    if not room_ids:
+        return {}
+    pair = (OutboxEmail.room_id, OutboxEmail.user_id)
+    numbered = (
+        select(
+            *pair,
+            OutboxEmail.id,
+            OutboxEmail.message_id_header,
+            func.row_number().over(partition_by=pair, order_by=OutboxEmail.id).label("head"),
+            func.row_number().over(partition_by=pair, order_by=OutboxEmail.id.desc()).label("tail"),
+        )
         .where(
-            OutboxEmail.message_id == message_id,
-            OutboxEmail.user_id == user_id,
+            OutboxEmail.room_id.in_(room_ids),
+            OutboxEmail.user_id.in_(user_ids),
+            OutboxEmail.kind == ROOM_MESSAGE_KIND,
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(numbered.c.room_id, numbered.c.user_id, numbered.c.message_id_header)
+        .where(or_(numbered.c.head <= REFERENCES_HEAD, numbered.c.tail <= REFERENCES_TAIL))
+        .order_by(numbered.c.id)
+    )
+    earlier: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for room_id, user_id, header in rows:
+        earlier[(room_id, user_id)].append(header)
+    return earlier
+
+
+def _first_email_ids(
+    session: Session,
+    message_ids: Collection[int],
+    room_ids: Collection[int],
+    user_ids: Collection[int],
+) -> dict[tuple[int, int], str]:
+    """(message, user) -> the Message-ID of the first email the user got about that message
+    (replies are answered in their parent's room)."""
+    if not message_ids:
+        return {}
+    rows = session.execute(
+        select(OutboxEmail.message_id, OutboxEmail.user_id, OutboxEmail.message_id_header)
+        .where(
+            OutboxEmail.message_id.in_(message_ids),
+            OutboxEmail.room_id.in_(room_ids),
+            OutboxEmail.user_id.in_(user_ids),
             OutboxEmail.kind == ROOM_MESSAGE_KIND,
         )
         .order_by(OutboxEmail.id)
-        .limit(1)
     )
+    first: dict[tuple[int, int], str] = {}
+    for message_id, user_id, header in rows:
+        first.setdefault((message_id, user_id), header)
+    return first
 
 
-def _attachment_names(session: Session, message: Message) -> list[str]:
+def _attachment_names(session: Session, messages: Collection[int]) -> dict[int, list[str]]:
     # Names only: loading message.attachments would read every file's bytes.
-    return list(
-        session.scalars(
-            select(Attachment.filename)
-            .where(Attachment.message_id == message.id)
-            .order_by(Attachment.id)
-        )
+    if not messages:
+        return {}
+    names: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(Attachment.message_id, Attachment.filename)
+        .where(Attachment.message_id.in_(messages))
+        .order_by(Attachment.id)
     )
+    for message_id, filename in rows:
+        names[message_id].append(filename)
+    return names

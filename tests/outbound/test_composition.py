@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 
 import pytest
+from markupsafe import Markup
 
 from gateway.core.messages import NewFile
+from gateway.core.rendering import render_plain_text
 from gateway.core.reply_addresses import ReplyKeys, reply_address
-from gateway.core.rooms import create_room, find_membership
+from gateway.core.rooms import add_member, create_room, find_membership
 from gateway.core.unsubscribe import RoomEmails, verify_unsubscribe_token
 from gateway.core.users import add_user
 from gateway.outbound.composition import (
@@ -21,9 +24,21 @@ from gateway.outbound.composition import (
     MESSAGE_ID_PREFIX,
     REFERENCES_HEAD,
     REFERENCES_TAIL,
+    Thread,
+    _list_id_value,
     build_thread,
+    compose_room_message,
+    one_line,
+    render_email_template,
+    set_automation_headers,
+    thread_root_id,
+    unsubscribe_url,
 )
+from gateway.outbound.email_bytes import EMAIL_POLICY
+from gateway.settings import Settings
 from gateway.store.models import Membership, Message, Room, User
+
+from support import MAIL_DOMAIN
 
 BASE_URL = "http://gateway.example.com"
 
@@ -300,3 +315,121 @@ def test_thread_references_keep_the_root_and_the_first_and_last_few() -> None:
         *earlier[-REFERENCES_TAIL:],
     )
     assert len(thread.references) == 1 + REFERENCES_HEAD + REFERENCES_TAIL
+
+
+def test_each_recipient_gets_their_own_to_reply_to_unsubscribe_link_and_message_id(
+    database, world, post, dispatch, emails_to, settings, keys: ReplyKeys, now
+) -> None:
+    with database.transaction() as session:
+        carol = add_user(session, "carol@example.net", name="Carol Côté", now=now)
+        dave = add_user(session, "dave@example.net", name='Dave "D" Dunn', now=now)
+        room = session.get_one(Room, world.room.id)
+        for user in (carol, dave):
+            add_member(session, room, user, now=now)
+    post("One message for everyone")
+    dispatch()
+    seen_ids, seen_links = set(), set()
+    for user in (world.bob, carol, dave):
+        (email,) = emails_to(user)
+        membership = _membership(database, world.room, user)
+        assert email["To"].addresses[0].addr_spec == user.email
+        assert email["To"].addresses[0].display_name == user.display_name
+        expected = reply_address(membership, keys, settings.mail_domain)
+        assert email["Reply-To"].addresses[0].addr_spec == expected
+        assert email["List-Post"] == f"<mailto:{expected}>"
+        link = unsubscribe_url(membership, settings, keys)
+        assert email["List-Unsubscribe"].strip() == f"<{link}>"
+        text, html = _parts(email)
+        assert f"Stop emails from this room: {link}" in text
+        assert f'href="{link}"' in html
+        assert "gw-slot-" not in text + html
+        seen_ids.add(email["Message-ID"])
+        seen_links.add(link)
+    assert len(seen_ids) == len(seen_links) == 3
+
+
+def _reference_room_email(
+    message: Message,
+    recipient: Membership,
+    thread: Thread,
+    settings: Settings,
+    keys: ReplyKeys,
+    now,
+    message_id: str,
+) -> bytes:
+    """The email as an EmailMessage composes it, header by header in the same order."""
+    room = recipient.room
+    author = one_line(message.author.display_name) if message.author else settings.site_name
+    title = one_line(room.title)
+    link = unsubscribe_url(recipient, settings, keys)
+    context = {
+        "site_name": settings.site_name,
+        "room_title": title,
+        "room_url": f"{settings.base_url}/rooms/{room.id}",
+        "author_name": author,
+        "message_text": render_plain_text(message.body_source),
+        "message_html": Markup(message.body_html),
+        "attachment_names": [],
+        "recipient_name": one_line(recipient.user.display_name),
+        "unsubscribe_url": link,
+    }
+    reply_to = reply_address(recipient, keys, settings.mail_domain)
+    email = EmailMessage(policy=EMAIL_POLICY)
+    email["From"] = Address(f"{author} via {title}", addr_spec=f"notifications@{MAIL_DOMAIN}")
+    email["To"] = Address(context["recipient_name"], addr_spec=recipient.user.email)
+    email["Reply-To"] = Address(title, addr_spec=reply_to)
+    email["Subject"] = one_line(_render_room("subject.txt", context))
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = f"<{message_id}>"
+    email["In-Reply-To"] = f"<{thread.in_reply_to}>"
+    email["References"] = " ".join(f"<{i}>" for i in thread.references)
+    email.set_raw("List-Id", _list_id_value(room.title, f"room-{room.id}.{MAIL_DOMAIN}"))
+    email["List-Post"] = f"<mailto:{reply_to}>"
+    email["List-Archive"] = f"<{context['room_url']}>"
+    email["List-Unsubscribe"] = f"<{link}>"
+    email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email["Precedence"] = "list"
+    set_automation_headers(email, settings, "room-message")
+    email.set_content(_render_room("body.txt", context), cte="quoted-printable")
+    html = _render_room("body.html", context)
+    email.add_alternative(html, subtype="html", cte="quoted-printable")
+    return bytes(email)
+
+
+def _render_room(name: str, context: dict[str, object]) -> str:
+    return render_email_template("email/room_message", name, context)
+
+
+@pytest.mark.parametrize(
+    ("title", "author_name", "reader_name", "earlier"),
+    [
+        ("Website redesign", "Ann Author", "Rob Reader", 0),
+        ('Sales, "Q4" <plans>', 'Smith, "Ann" <evil@x.example>', 'Rob, "the" <reader>', 3),
+        ("Café Équipe — été 2026", "Zoë Ünal", "Jürgen Øst", 12),
+        ("A long title that goes on and on well past the seventy-eight characters", "A\\B",
+         "R. Reader-With-A-Rather-Long-Name Von Und Zu Somewhere Far Away", 1),
+        ("<script>alert(1)</script> & co", '<img src=x onerror="alert(2)">', "=?utf-8?q?x?=", 0),
+    ],
+)  # fmt: skip
+def test_room_email_bytes_are_what_an_email_message_would_write(
+    title, author_name, reader_name, earlier, database, pair_in_room, post, settings, keys, now
+) -> None:
+    pair = pair_in_room(title, author_name=author_name, reader_name=reader_name)
+    message_id = post("**Ship it** today, ça marche 👍 = done", author=pair.author,
+                      room_id=pair.room.id)  # fmt: skip
+    with database.read_session() as session:
+        message = session.get_one(Message, message_id)
+        recipient = find_membership(session, pair.room.id, pair.reader.id)
+        assert recipient is not None
+        root = thread_root_id(recipient.room, settings.mail_domain)
+        earlier_ids = [f"gw.{n:032x}@{settings.mail_domain}" for n in range(earlier)]
+        thread = build_thread(root, earlier_ids, None)
+        ours = compose_room_message(
+            message, recipient, thread=thread, attachment_names=[], settings=settings,
+            keys=keys, now=now,
+        )  # fmt: skip
+        reference = _reference_room_email(
+            message, recipient, thread, settings, keys, now, ours.message_id
+        )
+    boundary = re.compile(rb"={15}\d{19}==")
+    assert boundary.sub(b"B", ours.raw) == boundary.sub(b"B", reference)
