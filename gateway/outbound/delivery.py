@@ -51,8 +51,9 @@ DEFAULT_DELIVERY_LIMIT = 250
 # A claimed row is not due again until the lease ends: long enough for a batch to be sent,
 # short enough that a crashed worker's mail goes out soon after.
 LEASE = timedelta(minutes=10)
-# Sends whose results are recorded together (see the module docstring).
-RECORD_BATCH = 100
+# Sends whose results are recorded together (see the module docstring): a commit per 25
+# sends costs little, and a crash resends at most 25 emails.
+RECORD_BATCH = 25
 SMTP_TIMEOUT_SECONDS = 30
 # Retries back off exponentially from one minute, at most six hours apart; after this many
 # attempts, or this long after composing, the email is given up as FAILED.
