@@ -477,31 +477,10 @@ def list_history(
     The newest `limit` messages; or those older than `before_id`, or newer than `after_id`;
     or about `limit` of them centred on `around_id` (a search result opened in its room).
     """
-    membership = get_own_membership(session, room_id, user_id)
-    return read_history(
-        session,
-        membership,
-        before_id=before_id,
-        after_id=after_id,
-        around_id=around_id,
-        limit=limit,
-    )
-
-
-def read_history(
-    session: Session,
-    membership: Membership,
-    *,
-    before_id: int | None = None,
-    after_id: int | None = None,
-    around_id: int | None = None,
-    limit: int = 50,
-) -> HistoryPage:
-    """list_history for a caller that already holds the member's active membership (from
-    get_own_membership): the same page, without asking again who may read the room."""
+    get_own_membership(session, room_id, user_id)  # NotFound for anyone else
     return room_history(
         session,
-        membership.room_id,
+        room_id,
         before_id=before_id,
         after_id=after_id,
         around_id=around_id,
@@ -519,7 +498,8 @@ def room_history(
     limit: int = 50,
 ) -> HistoryPage:
     """A page of the room's history, whoever asks: callers decide who may read it (members
-    through list_history, the host platform through the API)."""
+    through list_history, or a view that holds their membership already; the host platform
+    through the API)."""
     limit = max(1, min(limit, MAX_HISTORY_PAGE))
     if around_id is not None:
         return _history_around(session, room_id, around_id, limit)

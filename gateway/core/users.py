@@ -208,10 +208,9 @@ def add_account(
     user = get_user(session, user_id)
     if any(account.kind == kind for account in user.accounts):
         raise Conflict(f"this user already has a {kind.value} account")
-    account_name = " ".join((name or "").split()) or user.display_name
-    account = Account(
-        user=user, kind=kind, name=account_name[:MAX_NAME_LENGTH], created_at=user.created_at
-    )
-    session.add(account)
-    session.flush()
+    account = get_account(session, user, kind)  # made on first use, named after the user
+    account_name = " ".join((name or "").split())
+    if account_name:
+        account.name = account_name[:MAX_NAME_LENGTH]
+        session.flush()
     return account

@@ -36,7 +36,7 @@ from gateway.core.messages import (
     is_editable,
     message_excerpt,
     post_message,
-    read_history,
+    room_history,
 )
 from gateway.core.preferences import user_zone
 from gateway.core.reading import mark_read, mark_unread
@@ -258,12 +258,16 @@ def _history(
     db: Session, membership: Membership, *, around_id: int | None, before_id: int | None
 ) -> HistoryPage:
     try:
-        return read_history(
-            db, membership, around_id=around_id, before_id=before_id, limit=HISTORY_PAGE_SIZE
+        return room_history(
+            db,
+            membership.room_id,
+            around_id=around_id,
+            before_id=before_id,
+            limit=HISTORY_PAGE_SIZE,
         )
     except NotFound:
         # A search result whose message is gone: the newest messages instead.
-        return read_history(db, membership, limit=HISTORY_PAGE_SIZE)
+        return room_history(db, membership.room_id, limit=HISTORY_PAGE_SIZE)
 
 
 def _last_read(db: Session, room_id: int, user_id: int) -> int | None:
@@ -330,8 +334,8 @@ def history_json(room_id: int) -> ViewResult:
             membership = get_own_membership(db, room_id, user.id)
         except NotFound as error:
             return _json_error(error)
-        page = read_history(
-            db, membership, after_id=after_id, before_id=before_id, limit=HISTORY_PAGE_SIZE
+        page = room_history(
+            db, membership.room_id, after_id=after_id, before_id=before_id, limit=HISTORY_PAGE_SIZE
         )
         last_read = membership.last_read_message_id
         views = [

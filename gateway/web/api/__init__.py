@@ -7,6 +7,7 @@ gateway.web.api.{users,rooms,alerts}, declared through gateway.web.api.operation
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, jsonify
@@ -21,8 +22,13 @@ __all__ = ["alerts", "api", "api_http_error", "is_api_request", "rooms", "users"
 @api.get("/openapi.json")
 def openapi_json() -> Response:
     """The document needs no key: it describes the API, it does not open it."""
+    return jsonify(openapi_document(_release()))
+
+
+@cache
+def _release() -> str:
+    """The installed package's version (read from its metadata once per process)."""
     try:
-        release = version("gateway")
+        return version("gateway")
     except PackageNotFoundError:
-        release = "0"
-    return jsonify(openapi_document(release))
+        return "0"

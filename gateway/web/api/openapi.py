@@ -16,9 +16,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from gateway.core.idempotency import MAX_KEY_LENGTH
+from gateway.store.models import MAX_ROW_ID
 from gateway.web.api.errors import ERROR_STATUSES
 from gateway.web.api.operations import OPERATIONS, Operation
-from gateway.web.api.schemas import MAX_ID, ErrorResponse
+from gateway.web.api.schemas import ErrorResponse
 
 REF = "#/components/schemas/{model}"
 # Statuses any operation may answer, whatever it does.
@@ -94,7 +95,7 @@ def _path_parameters(declared: Operation) -> list[dict[str, Any]]:
             "name": name,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID},
         }
         for name in names
     ]

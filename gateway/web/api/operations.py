@@ -36,8 +36,8 @@ from gateway.web.api.errors import ApiError, error_response, from_domain, from_v
 from gateway.web.context import web_context
 from gateway.web.request_db import reading, writing
 
-api = Blueprint("api", __name__, url_prefix="/api/v1")
 PREFIX = "/api/v1"
+api = Blueprint("api", __name__, url_prefix=PREFIX)
 BEARER = re.compile(r"Bearer +(\S+)\s*", re.IGNORECASE)
 # Printable ASCII, as Stripe and the IETF draft (httpapi-idempotency-key-header) expect.
 IDEMPOTENCY_KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
@@ -260,29 +260,29 @@ def _replay(kept: KeptResponse) -> Response:
     )
 
 
-@api.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    """Werkzeug's refusals inside the API (413, a bad method...) as JSON errors too."""
-    return api_http_error(error)
+# Werkzeug's refusals (unknown path, wrong method, 413, a failure) in the API's own words.
+HTTP_ERROR_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    500: "internal_error",
+}
+HTTP_ERROR_MESSAGES = {
+    404: "No such API path or id: see /api/v1/openapi.json for the paths there are.",
+    405: "This path does not accept that method: see /api/v1/openapi.json.",
+    500: "The gateway failed; the request had no effect. Retry later.",
+}
 
 
 def api_http_error(error: HTTPException) -> Response:
+    """An HTTP error raised anywhere under /api/v1 as the API's JSON error (the app's error
+    handler calls this for API paths)."""
     status = error.code or 500
-    codes = {
-        404: "not_found",
-        405: "method_not_allowed",
-        413: "payload_too_large",
-        500: "internal_error",
-    }
-    message = {
-        404: "No such API path or id: see /api/v1/openapi.json for the paths there are.",
-        405: "This path does not accept that method: see /api/v1/openapi.json.",
-        500: "The gateway failed; the request had no effect. Retry later.",
-    }.get(status, error.description or error.name)
+    message = HTTP_ERROR_MESSAGES.get(status, error.description or error.name)
     allowed = getattr(error, "valid_methods", None)
     headers = {"Allow": ", ".join(allowed)} if status == 405 and allowed else None
     return error_response(
-        ApiError(status, codes.get(status, "http_error"), message, headers=headers)
+        ApiError(status, HTTP_ERROR_CODES.get(status, "http_error"), message, headers=headers)
     )
 
 

@@ -16,8 +16,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.store.models import MAX_ROW_ID, AccountKind, AlertCategory, Role, RoomKind
 
-MAX_ID = MAX_ROW_ID  # larger ids name nothing (gateway.store.models)
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Larger ids name nothing (gateway.store.models).
+Id = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 # Text fields refuse NUL: PostgreSQL cannot store it in text, and no person types it.
 NO_NUL = r"^[^\x00]*$"
 # ...and where the domain needs words, at least one character that is not a space.
@@ -81,7 +81,7 @@ class Query(BaseModel):
 
 
 class Response(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """A response body, built field by field by the operations."""
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class UserUpdate(Request):
 
 class UserQuery(Query):
     email: Annotated[str | None, text(320)] = None
-    after_id: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
+    after_id: Annotated[int, Field(ge=0, le=MAX_ROW_ID)] = 0
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 
@@ -225,7 +225,7 @@ class MessageCreate(Request):
 
 class MessageQuery(Query):
     before_id: Id | None = None
-    after_id: Annotated[int | None, Field(ge=0, le=MAX_ID)] = None
+    after_id: Annotated[int | None, Field(ge=0, le=MAX_ROW_ID)] = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 
 

@@ -35,8 +35,13 @@ def user_out(user: User) -> UserOut:
         time_zone=user.time_zone,
         created_at=user.created_at,
         deactivated_at=user.deactivated_at,
-        accounts=[account_out(a) for a in sorted(user.accounts, key=lambda a: a.id)],
+        accounts=accounts_out(user),
     )
+
+
+def accounts_out(user: User) -> list[AccountOut]:
+    """The user's accounts, oldest first."""
+    return [account_out(a) for a in sorted(user.accounts, key=lambda a: a.id)]
 
 
 def account_out(account: Account) -> AccountOut:
@@ -166,7 +171,7 @@ def reactivate(call: Call) -> UserOut:
 )
 def list_accounts(call: Call) -> AccountList:
     user = get_user(call.db, call.params["user_id"])
-    return AccountList(accounts=[account_out(a) for a in sorted(user.accounts, key=lambda a: a.id)])
+    return AccountList(accounts=accounts_out(user))
 
 
 @operation(
