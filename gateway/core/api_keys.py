@@ -8,7 +8,6 @@ characters are kept to tell keys apart in listings. Must not import any adapter 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import Conflict, InvalidInput, NotFound
+from gateway.core.web_sessions import token_hash
 from gateway.store.models import ApiKey
 
 KEY_PREFIX = "gw_"
@@ -40,7 +40,7 @@ def create_api_key(session: Session, name: str, *, now: datetime) -> tuple[ApiKe
     key = ApiKey(
         name=name,
         prefix=secret[:SHOWN_PREFIX_LENGTH],
-        secret_hash=_hash(secret),
+        secret_hash=token_hash(secret),
         created_at=now,
     )
     session.add(key)
@@ -52,7 +52,7 @@ def find_api_key(session: Session, secret: str) -> ApiKey | None:
     """The live key whose secret this is, or None (a read: no write per request)."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > MAX_SECRET_LENGTH:
         return None
-    key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == _hash(secret)))
+    key = session.scalar(select(ApiKey).where(ApiKey.secret_hash == token_hash(secret)))
     if key is None or key.revoked_at is not None:
         return None
     return key
@@ -87,7 +87,3 @@ def revoke_api_key(session: Session, name: str, *, now: datetime) -> ApiKey:
         key.revoked_at = now
         session.flush()
     return key
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()

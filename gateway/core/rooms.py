@@ -455,8 +455,7 @@ def create_platform_room(
         return open_direct_room(
             session, owner, other, now=now, daily_limit=None, account_kind=account_kind
         )
-    if owner.deactivated_at is not None:
-        raise NotAllowed(f"{owner.email} is deactivated and cannot own rooms.")
+    # A deactivated owner (or member) is refused by add_member, as everywhere.
     room = create_room(session, title, owner=owner, now=now, kind=kind, account_kind=account_kind)
     for user_id, role in members.items():
         add_member(session, room, people[user_id], now=now, role=role)
