@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
 
 from gateway.core.reply_addresses import ReplyKeys
 
@@ -29,7 +27,8 @@ TOKEN_LENGTH = (ID_BYTES + MAC_BYTES) * 8 // 5  # 24 base32 characters, no paddi
 def bounce_address(outbox_id: int, keys: ReplyKeys, mail_domain: str) -> str:
     """The envelope sender for outbox email `outbox_id`."""
     payload = outbox_id.to_bytes(ID_BYTES, "big")
-    token = base64.b32encode(payload + _mac(payload, keys.current)).decode("ascii").lower()
+    mac = keys.sign(KEY_LABEL, payload, MAC_BYTES)
+    token = base64.b32encode(payload + mac).decode("ascii").lower()
     return f"{PREFIX}{token}@{mail_domain}"
 
 
@@ -43,11 +42,6 @@ def verify_bounce_local_part(local_part: str, keys: ReplyKeys) -> int | None:
     except (binascii.Error, ValueError):
         return None
     payload, mac = raw[:ID_BYTES], raw[ID_BYTES:]
-    if not any(hmac.compare_digest(mac, _mac(payload, key)) for key in keys.verifying()):
+    if not keys.verify(KEY_LABEL, payload, mac, MAC_BYTES):
         return None
     return int.from_bytes(payload, "big")
-
-
-def _mac(payload: bytes, reply_key: bytes) -> bytes:
-    key = hmac.new(reply_key, KEY_LABEL, hashlib.sha256).digest()
-    return hmac.new(key, payload, hashlib.sha256).digest()[:MAC_BYTES]

@@ -203,12 +203,6 @@ def _oldest_by_frequency(
     return oldest
 
 
-def claim_digest(session: Session, due: DueDigest, *, now: datetime) -> Digest | None:
-    """The slot's digest row, inserted now; None when another worker claimed it first."""
-    claimed = claim_digests(session, [due], now=now)
-    return session.get(Digest, claimed[0].id) if claimed else None
-
-
 @dataclass(frozen=True, slots=True)
 class ClaimedDigest:
     """A digest row this transaction inserted: its slot is this worker's to build."""

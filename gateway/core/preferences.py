@@ -18,7 +18,7 @@ Must not import Flask or any other adapter library.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Container
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -163,15 +163,15 @@ RETENTION_CHOICES = (30, 90, 180, 365)  # days a user may keep Account Alerts an
 def set_alert_retention(session: Session, user_id: int, days: str | int) -> int:
     """How long the user's Account Alerts and Updates are kept (one of RETENTION_CHOICES)."""
     choices = "or ".join(f"{choice} " for choice in RETENTION_CHOICES)
-    chosen = _whole_number_in(days, range(1, 366), "alert_retention_days", f"choose {choices}days")
-    if chosen not in RETENTION_CHOICES:
-        raise InvalidSetting("alert_retention_days", f"choose {choices}days")
+    chosen = _whole_number_in(
+        days, RETENTION_CHOICES, "alert_retention_days", f"choose {choices}days"
+    )
     _user(session, user_id).alert_retention_days = chosen
     session.flush()
     return chosen
 
 
-def _whole_number_in(value: str | int, allowed: range, field: str, message: str) -> int:
+def _whole_number_in(value: str | int, allowed: Container[int], field: str, message: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -184,17 +184,7 @@ def _whole_number_in(value: str | int, allowed: range, field: str, message: str)
 def stop_category_emails(session: Session, user_id: int, category: NotifyCategory) -> Preference:
     """The one-click unsubscribe of a category: its items stay in the web inbox, no more
     email (channel "inbox", frequency and "even if read" kept); idempotent."""
-    current = get_preferences(session, user_id)[category]
-    if current.channel is NotifyChannel.INBOX:
-        return current
-    return set_preference(
-        session,
-        user_id,
-        category,
-        channel=NotifyChannel.INBOX,
-        frequency=current.frequency,
-        email_even_if_read=current.email_even_if_read,
-    )
+    return _to_inbox_only(session, user_id, category, get_preferences(session, user_id)[category])
 
 
 def stop_digest_emails(
@@ -209,8 +199,25 @@ def stop_digest_emails(
         if preference.frequency is frequency and preference.channel is not NotifyChannel.INBOX
     ]
     for category in stopped:
-        stop_category_emails(session, user_id, category)
+        _to_inbox_only(session, user_id, category, chosen[category])
     return stopped
+
+
+def _to_inbox_only(
+    session: Session, user_id: int, category: NotifyCategory, current: Preference
+) -> Preference:
+    """`current` with channel "inbox" (frequency and "even if read" kept), saved if it was
+    not so already."""
+    if current.channel is NotifyChannel.INBOX:
+        return current
+    return set_preference(
+        session,
+        user_id,
+        category,
+        channel=NotifyChannel.INBOX,
+        frequency=current.frequency,
+        email_even_if_read=current.email_even_if_read,
+    )
 
 
 def _parse_preference(

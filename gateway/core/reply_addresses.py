@@ -54,6 +54,18 @@ class ReplyKeys:
     def verifying(self) -> tuple[bytes, ...]:
         return (self.current,) if self.previous is None else (self.current, self.previous)
 
+    def sign(self, label: bytes, data: bytes, size: int) -> bytes:
+        """The first `size` bytes of an HMAC of `data`, under a key of its own for `label`
+        (unsubscribe tokens, bounce addresses...) derived from the current key."""
+        return _labelled_mac(self.current, label, data, size)
+
+    def verify(self, label: bytes, data: bytes, mac: bytes, size: int) -> bool:
+        """Whether `mac` is sign(label, data, size) under the current or the previous key."""
+        return any(
+            hmac.compare_digest(mac, _labelled_mac(key, label, data, size))
+            for key in self.verifying()
+        )
+
 
 def new_reply_nonce() -> str:
     return _b32(secrets.token_bytes(NONCE_BYTES))
@@ -154,6 +166,12 @@ def _target(address: str, row: Row[Any] | None) -> ReplyTarget | DomainError:
 def _derive(secret: str) -> bytes:
     # A key of its own, so a leak of another use of the secret does not forge addresses.
     return hmac.new(secret.encode(), b"gateway reply address v1", hashlib.sha256).digest()
+
+
+def _labelled_mac(reply_key: bytes, label: bytes, data: bytes, size: int) -> bytes:
+    # Domain separation: a key per label, so one use's MACs never pass as another's.
+    key = hmac.new(reply_key, label, hashlib.sha256).digest()
+    return hmac.new(key, data, hashlib.sha256).digest()[:size]
 
 
 def _mac(nonce: str, key: bytes) -> str:

@@ -10,8 +10,8 @@ and one digest frequency: every category digested at that frequency then stays i
 payload, so a forged or altered token is refused without a database lookup, and one kind can
 never be replayed as the other. It reveals no address: an id, maybe a category, and the MAC.
 Tokens are signed with a key of their own derived from the reply-address keys; after a
-rotation (current -> previous) links in mail already sent keep working. The two kinds have
-different lengths (32 characters; 34 for category and digest tokens).
+rotation (current -> previous) links in mail already sent keep working. Room tokens are 32
+characters; category and digest tokens 34.
 
 Must not import smtplib, Flask, Jinja or any other adapter library.
 """
@@ -19,8 +19,6 @@ Must not import smtplib, Flask, Jinja or any other adapter library.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 
@@ -84,19 +82,23 @@ Scope = RoomEmails | CategoryEmails | DigestEmails
 def unsubscribe_token(membership_id: int, keys: ReplyKeys) -> str:
     """The token for the one-click unsubscribe link of one member's emails from one room."""
     payload = membership_id.to_bytes(ID_BYTES, "big")
-    return _encode(payload + _mac(ROOM_SCOPE, payload, keys.current))
+    return _encode(payload + keys.sign(KEY_LABEL, ROOM_SCOPE + payload, MAC_BYTES))
 
 
 def category_unsubscribe_token(user_id: int, category: NotifyCategory, keys: ReplyKeys) -> str:
     """The token for the one-click unsubscribe link of one user's emails of one category."""
-    payload = user_id.to_bytes(ID_BYTES, "big") + bytes([CATEGORY_CODES.index(category)])
-    return _encode(payload + _mac(CATEGORY_SCOPE, payload, keys.current))
+    return _user_token(CATEGORY_SCOPE, user_id, CATEGORY_CODES.index(category), keys)
 
 
 def digest_unsubscribe_token(user_id: int, frequency: NotifyFrequency, keys: ReplyKeys) -> str:
     """The token for the one-click unsubscribe link of one user's digests of one frequency."""
-    payload = user_id.to_bytes(ID_BYTES, "big") + bytes([DIGEST_CODES.index(frequency)])
-    return _encode(payload + _mac(DIGEST_SCOPE, payload, keys.current))
+    return _user_token(DIGEST_SCOPE, user_id, DIGEST_CODES.index(frequency), keys)
+
+
+def _user_token(scope: bytes, user_id: int, code: int, keys: ReplyKeys) -> str:
+    """A 34-character token naming a user and one code of `scope` (a category, a digest)."""
+    payload = user_id.to_bytes(ID_BYTES, "big") + bytes([code])
+    return _encode(payload + keys.sign(KEY_LABEL, scope + payload, MAC_BYTES))
 
 
 def verify_unsubscribe_token(token: str, keys: ReplyKeys) -> Scope | None:
@@ -123,9 +125,4 @@ def _encode(raw: bytes) -> str:
 
 
 def _valid(scope: bytes, payload: bytes, mac: bytes, keys: ReplyKeys) -> bool:
-    return any(hmac.compare_digest(mac, _mac(scope, payload, key)) for key in keys.verifying())
-
-
-def _mac(scope: bytes, payload: bytes, reply_key: bytes) -> bytes:
-    key = hmac.new(reply_key, KEY_LABEL, hashlib.sha256).digest()
-    return hmac.new(key, scope + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    return keys.verify(KEY_LABEL, scope + payload, mac, MAC_BYTES)

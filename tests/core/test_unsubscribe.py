@@ -147,7 +147,10 @@ def test_a_category_code_beyond_the_known_ones_is_refused(keys: ReplyKeys) -> No
     payload = (7).to_bytes(ID_BYTES, "big") + bytes([200])
     token = (
         base64.urlsafe_b64encode(
-            payload + unsubscribe._mac(unsubscribe.CATEGORY_SCOPE, payload, keys.current)
+            payload
+            + keys.sign(
+                unsubscribe.KEY_LABEL, unsubscribe.CATEGORY_SCOPE + payload, unsubscribe.MAC_BYTES
+            )
         )
         .decode()
         .rstrip("=")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.core.alerts import create_alert
-from gateway.core.digests import DueDigest, claim_digest
+from gateway.core.digests import DueDigest, claim_digests
 from gateway.core.preferences import set_preference, set_time_zone
 from gateway.core.reading import mark_read
 from gateway.core.reply_addresses import ReplyKeys
@@ -237,10 +237,10 @@ def test_the_digest_goes_at_eight_in_the_morning_in_tonga(
 def test_a_slot_is_claimed_once(database, world: World, now) -> None:
     due = DueDigest(world.bob.id, NotifyFrequency.DAILY, TOMORROW_8)
     with database.transaction() as session:
-        first = claim_digest(session, due, now=now)
+        first = claim_digests(session, [due], now=now)
     with database.transaction() as session:
-        second = claim_digest(session, due, now=now)
-    assert first is not None and second is None
+        second = claim_digests(session, [due], now=now)
+    assert first and not second
 
 
 def test_two_workers_at_the_same_moment_send_one_digest(
