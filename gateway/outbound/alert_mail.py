@@ -20,7 +20,12 @@ from markupsafe import Markup
 from gateway.core.notifications import ALERT_CATEGORIES
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import category_unsubscribe_token
-from gateway.outbound.composition import ComposedEmail, compose_site_email, one_line
+from gateway.outbound.composition import (
+    ComposedEmail,
+    compose_site_email,
+    one_line,
+    unsubscribe_link,
+)
 from gateway.settings import Settings
 from gateway.store.models import Alert, AlertCategory
 
@@ -58,7 +63,7 @@ def _alert_context(alert: Alert, settings: Settings, keys: ReplyKeys) -> dict[st
     unsubscribe_url = ""
     if not alert.financial:
         token = category_unsubscribe_token(alert.user_id, ALERT_CATEGORIES[alert.category], keys)
-        unsubscribe_url = f"{settings.base_url}/u/{token}"
+        unsubscribe_url = unsubscribe_link(settings, token)
     return {
         "site_name": one_line(settings.site_name),
         "recipient_name": one_line(alert.user.display_name),

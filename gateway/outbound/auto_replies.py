@@ -47,6 +47,7 @@ from gateway.store.models import (
     AutoResponse,
     AutoResponseState,
     InboundEmail,
+    Membership,
     OutboxEmail,
     User,
 )
@@ -80,7 +81,7 @@ def queue_auto_replies(
         .order_by(AutoResponse.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
-    )
+    ).all()  # read whole before the loop queries and flushes
     queued = 0
     for response in owed:
         email = _queue_reply(session, response, settings, keys, now)
@@ -136,7 +137,7 @@ def _compose(
     away: User,
     original: InboundEmail,
     headers: Message,
-    membership: Any,
+    membership: Membership,
     response: AutoResponse,
     settings: Settings,
     keys: ReplyKeys,

@@ -34,6 +34,7 @@ from gateway.core.rendering import render_plain_text
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.unsubscribe import unsubscribe_token
 from gateway.outbound.email_bytes import (
+    MAX_LINE,
     BodyEncoder,
     address_line,
     alternative_body,
@@ -60,7 +61,6 @@ REFERENCES_HEAD = 2
 REFERENCES_TAIL = 8
 
 # RFC 5322 section 2.1.1: lines SHOULD be at most 78 characters (without CRLF).
-MAX_HEADER_LINE = 78
 LIST_ID_PREFIX = "List-Id: "
 # A longer unbroken word could not be folded into a line: such titles are RFC 2047-encoded.
 MAX_PLAIN_WORD = 60
@@ -273,8 +273,14 @@ def room_url(room: Room, settings: Settings) -> str:
 
 
 def unsubscribe_url(membership: Membership, settings: Settings, keys: ReplyKeys) -> str:
-    """The RFC 8058 one-click link; the web app answers POST without cookies or login."""
-    return f"{settings.base_url}/u/{unsubscribe_token(membership.id, keys)}"
+    """The RFC 8058 one-click link of one member's emails from one room."""
+    return unsubscribe_link(settings, unsubscribe_token(membership.id, keys))
+
+
+def unsubscribe_link(settings: Settings, token: str) -> str:
+    """The RFC 8058 one-click link of any unsubscribe token (gateway.core.unsubscribe); the
+    web app answers its POST without cookies or login."""
+    return f"{settings.base_url}/u/{token}"
 
 
 def automation_headers(settings: Settings, category: str) -> bytes:
@@ -315,17 +321,17 @@ def _list_id_value(title: str, list_id: str) -> str:
         escaped = title.replace("\\", "\\\\").replace('"', '\\"')
         wrapped = textwrap.wrap(
             f'"{escaped}"',
-            width=MAX_HEADER_LINE - len(LIST_ID_PREFIX),
+            width=MAX_LINE - len(LIST_ID_PREFIX),
             break_long_words=False,
             break_on_hyphens=False,
         )
         lines = [wrapped[0], *(f" {line}" for line in wrapped[1:])]
     else:
-        header = Header(title, "utf-8", maxlinelen=MAX_HEADER_LINE, header_name="List-Id")
+        header = Header(title, "utf-8", maxlinelen=MAX_LINE, header_name="List-Id")
         lines = header.encode(splitchars=" ", linesep="\n").split("\n")
     last = f"{lines[-1]} <{list_id}>"
     indent = len(LIST_ID_PREFIX) if len(lines) == 1 else 0
-    if indent + len(last) <= MAX_HEADER_LINE:
+    if indent + len(last) <= MAX_LINE:
         return "\n".join([*lines[:-1], last])
     return "\n".join([*lines, f" <{list_id}>"])
 

@@ -18,7 +18,12 @@ from gateway.core.digests import DigestContent
 from gateway.core.preferences import user_zone
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import digest_unsubscribe_token
-from gateway.outbound.composition import ComposedEmail, compose_site_email, one_line
+from gateway.outbound.composition import (
+    ComposedEmail,
+    compose_site_email,
+    one_line,
+    unsubscribe_link,
+)
 from gateway.outbound.email_bytes import BodyEncoder
 from gateway.settings import Settings
 from gateway.store.models import NotifyFrequency, User
@@ -97,7 +102,7 @@ def _digest_context(
         "more_items": content.more_items,
         "inbox_url": f"{settings.base_url}/rooms",
         "settings_url": f"{settings.base_url}/settings",
-        "unsubscribe_url": f"{settings.base_url}/u/{token}",
+        "unsubscribe_url": unsubscribe_link(settings, token),
     }
 
 

@@ -103,25 +103,13 @@ def lock_for_transaction(session: Session, *keys: str) -> None:
         )
 
 
-def insert_ignoring_duplicates(
-    session: Session, model: type[Any], values: dict[str, Any]
-) -> int | None:
-    """INSERT one row unless it would break a unique constraint; the new row's id, or None
-    when an equal row exists (or a concurrent transaction just inserted one: PostgreSQL's
-    ON CONFLICT waits for it and then skips). The claim primitive for work done once."""
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
-    make_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = make_insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement.returning(table.c.id)).scalar()
-
-
 def insert_all_ignoring_duplicates(
     session: Session, model: type[Any], rows: Sequence[dict[str, Any]], returning: Sequence[str]
 ) -> list[Row[Any]]:
-    """insert_ignoring_duplicates for many rows in one executemany; for each row inserted
-    (in no particular order), its id and the `returning` columns; rows an equal row already
-    had are left out."""
+    """INSERT rows in one executemany, skipping each that would break a unique constraint
+    (also when a concurrent transaction just inserted its equal: PostgreSQL's ON CONFLICT
+    waits for it and then skips). The claim primitive for work done once. For each row
+    inserted (in no particular order), its id and the `returning` columns."""
     if not rows:
         return []
     table = model.__table__

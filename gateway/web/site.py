@@ -24,9 +24,9 @@ from gateway.core.unsubscribe import (
     verify_unsubscribe_token,
 )
 from gateway.store.models import Membership, NotifyCategory, User
+from gateway.web.context import web_context
 from gateway.web.request_db import reading, writing
 from gateway.web.security import csrf
-from gateway.web.session_user import web_context
 
 site = Blueprint("site", __name__)
 
