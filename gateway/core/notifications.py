@@ -250,6 +250,19 @@ def gather_all_facts(
     return facts
 
 
+def memberships_by_pair(
+    session: Session, room_ids: Collection[int], user_ids: Collection[int]
+) -> dict[tuple[int, int], Membership]:
+    """The memberships (left ones too) of these users in these rooms, by (room id, user id):
+    one query."""
+    if not room_ids:
+        return {}
+    rows = session.scalars(
+        select(Membership).where(Membership.room_id.in_(room_ids), Membership.user_id.in_(user_ids))
+    )
+    return {(m.room_id, m.user_id): m for m in rows}
+
+
 def _bouncing_users(session: Session, emails: dict[int, str]) -> set[int]:
     """Those of these users (id -> address) whose address bounces
     (gateway.core.bounces.is_bouncing)."""
@@ -283,14 +296,9 @@ class _RoomFacts:
         user_ids = {n.user_id for n in notifications}
         if not room_ids:
             return cls({}, set(), {})
-        memberships = session.scalars(
-            select(Membership).where(
-                Membership.room_id.in_(room_ids), Membership.user_id.in_(user_ids)
-            )
-        )
         oldest = min(n.message_id for n in notifications if n.message_id is not None)
         return cls(
-            {(m.room_id, m.user_id): m for m in memberships},
+            memberships_by_pair(session, room_ids, user_ids),
             _viewing(session, room_ids, user_ids, now),
             _latest_posts(session, room_ids, user_ids, after=oldest),
         )

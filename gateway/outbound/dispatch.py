@@ -39,6 +39,7 @@ from gateway.core.notifications import (
     decide,
     gather_all_facts,
     list_due_notifications,
+    memberships_by_pair,
 )
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.outbound.alert_mail import compose_alert
@@ -172,7 +173,7 @@ class _BatchMail:
         messages = {n.message.id: n.message for n in notifications if n.message is not None}
         users = {n.user_id for n in notifications}
         rooms = {m.room_id for m in messages.values()}
-        self._memberships = _memberships(session, rooms, users)
+        self._memberships = memberships_by_pair(session, rooms, users)
         self._earlier = _earlier_email_ids(session, rooms, users)
         parents = {m.parent_id for m in messages.values() if m.parent_id is not None}
         self._first_emails = _first_email_ids(session, parents, rooms, users)
@@ -244,17 +245,6 @@ def _head_and_tail(ids: list[str]) -> list[str]:
     """The first and last few of a recipient's room emails, oldest first: as many as
     References can hold (build_thread caps it again)."""
     return ids[:REFERENCES_HEAD] + ids[max(REFERENCES_HEAD, len(ids) - REFERENCES_TAIL) :]
-
-
-def _memberships(
-    session: Session, room_ids: Collection[int], user_ids: Collection[int]
-) -> dict[tuple[int, int], Membership]:
-    if not room_ids:
-        return {}
-    rows = session.scalars(
-        select(Membership).where(Membership.room_id.in_(room_ids), Membership.user_id.in_(user_ids))
-    )
-    return {(m.room_id, m.user_id): m for m in rows}
 
 
 def _earlier_email_ids(
