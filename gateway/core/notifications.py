@@ -36,7 +36,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from gateway.core.bounces import bouncing_addresses, normalized_address
-from gateway.core.preferences import Preference, get_preferences_of
+from gateway.core.preferences import EMAIL_CHANNELS, Preference, get_preferences_of
 from gateway.core.presence import ONLINE_WINDOW
 from gateway.store.models import (
     Alert,
@@ -46,7 +46,6 @@ from gateway.store.models import (
     Notification,
     NotificationState,
     NotifyCategory,
-    NotifyChannel,
     NotifyFrequency,
     RoomKind,
     WebSession,
@@ -55,7 +54,6 @@ from gateway.store.models import (
 # Built once: this runs for every batch of messages posted, email intake included.
 _INSERT_NOTIFICATIONS = insert(Notification)
 
-EMAIL_CHANNELS = frozenset({NotifyChannel.EMAIL, NotifyChannel.BOTH})
 DIGEST_FREQUENCIES = (NotifyFrequency.HOURLY, NotifyFrequency.DAILY, NotifyFrequency.WEEKLY)
 
 

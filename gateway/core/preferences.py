@@ -157,6 +157,7 @@ def set_digest_schedule(
     session.flush()
 
 
+EMAIL_CHANNELS = frozenset({NotifyChannel.EMAIL, NotifyChannel.BOTH})  # those that email
 RETENTION_CHOICES = (30, 90, 180, 365)  # days a user may keep Account Alerts and Updates
 
 
@@ -196,7 +197,7 @@ def stop_digest_emails(
     stopped = [
         category
         for category, preference in chosen.items()
-        if preference.frequency is frequency and preference.channel is not NotifyChannel.INBOX
+        if preference.frequency is frequency and preference.channel in EMAIL_CHANNELS
     ]
     for category in stopped:
         _to_inbox_only(session, user_id, category, chosen[category])
@@ -206,9 +207,9 @@ def stop_digest_emails(
 def _to_inbox_only(
     session: Session, user_id: int, category: NotifyCategory, current: Preference
 ) -> Preference:
-    """`current` with channel "inbox" (frequency and "even if read" kept), saved if it was
-    not so already."""
-    if current.channel is NotifyChannel.INBOX:
+    """`current` with channel "inbox" (frequency and "even if read" kept), saved if it still
+    sent email; "inbox" or "none" stay as chosen."""
+    if current.channel not in EMAIL_CHANNELS:
         return current
     return set_preference(
         session,

@@ -18,6 +18,8 @@ from gateway.core.preferences import (
     set_out_of_office,
     set_preference,
     set_time_zone,
+    stop_category_emails,
+    stop_digest_emails,
 )
 from gateway.core.users import add_user
 from gateway.store.database import Database
@@ -256,3 +258,22 @@ def test_unknown_time_zones_are_refused(database: Database, world: World, name: 
 
     assert refused.value.field == "time_zone"
     assert _user(database, world.alice.id).time_zone == "UTC"
+
+
+def test_one_click_unsubscribe_leaves_a_category_switched_off_as_it_is(
+    database: Database, world: World
+) -> None:
+    """'Nothing' stays 'nothing': unsubscribing only ever stops email, it never turns a
+    category back on in the inbox."""
+    with database.transaction() as session:
+        set_preference(session, world.alice.id, "room", channel="none", frequency="daily")
+        set_preference(session, world.alice.id, "ticket", channel="email", frequency="daily")
+    with database.transaction() as session:
+        stopped = stop_digest_emails(session, world.alice.id, NotifyFrequency.DAILY)
+        kept = stop_category_emails(session, world.alice.id, NotifyCategory.ROOM)
+    assert stopped == [NotifyCategory.TICKET]
+    assert kept.channel is NotifyChannel.NONE
+    with database.read_session() as session:
+        chosen = get_preferences(session, world.alice.id)
+    assert chosen[NotifyCategory.ROOM].channel is NotifyChannel.NONE
+    assert chosen[NotifyCategory.TICKET].channel is NotifyChannel.INBOX
