@@ -75,6 +75,7 @@ def test_schemathesis_finds_nothing_wrong_with_the_live_api(
             capture_output=True,
             text=True,
             timeout=FUZZ_TIMEOUT,
+            cwd=tmp_path,  # its crash cache (.schemathesis/) stays out of the checkout
         )
         assert server.poll() is None, "the web process died under the fuzzing"
     summary = run.stdout[-6000:]
