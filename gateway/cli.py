@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +29,7 @@ from gateway.core.rooms import remove_member as end_membership
 from gateway.core.users import add_user, get_user_by_email
 from gateway.inbound.inspection import inspect_email
 from gateway.outbound.worker import run_outbound_once
-from gateway.process import Parts, open_database, reply_keys, serve
+from gateway.process import Parts, configure_logging, open_database, reply_keys, serve
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
 from gateway.store.migrate import upgrade
@@ -56,18 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_REFUSED
-
-
-def configure_logging(*, verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiosmtpd logs every command at INFO, reply addresses (our tokens) included, and
-    # APScheduler every run of the once-a-second outbound job: keep their warnings only.
-    # Alembic's INFO lines on each start-up say nothing an operator needs.
-    for name in ("mail.log", "apscheduler", "alembic.runtime.migration"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -27,7 +29,7 @@ from gateway.inbound.smtp import (
     start_smtp_server,
 )
 from gateway.outbound.housekeeping import run_housekeeping
-from gateway.outbound.worker import run_outbound_once
+from gateway.outbound.worker import OutboundWorker
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
 from gateway.store.migrate import is_up_to_date, upgrade
@@ -45,6 +47,20 @@ class Parts:
     smtp: bool = True
     web: bool = True
     worker: bool = True
+
+
+def configure_logging(*, verbose: bool) -> None:
+    """Log lines with time, level and origin: INFO and up for the long-running commands
+    (and their delivery process), warnings only for one-off commands."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # aiosmtpd logs every command at INFO, reply addresses (our tokens) included, and
+    # APScheduler every run of the once-a-second outbound job: keep their warnings only.
+    # Alembic's INFO lines on each start-up say nothing an operator needs.
+    for name in ("mail.log", "apscheduler", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def open_database(settings: Settings) -> Database:
@@ -119,15 +135,22 @@ async def _start_smtp(
 def _start_outbound(
     database: Database, settings: Settings, keys: ReplyKeys, announce: Callable[[str], None]
 ) -> Callable[[], None]:
-    async def tick() -> None:
-        await asyncio.to_thread(run_outbound_once, database, settings, keys, now=_utc_now())
+    worker = OutboundWorker(
+        database, settings, keys, configure_logging=partial(configure_logging, verbose=True)
+    ).start()
+    stopping = threading.Event()
+
+    async def queue() -> None:
+        await asyncio.to_thread(
+            worker.queue_until_done, _utc_now, more=lambda: not stopping.is_set()
+        )
 
     async def housekeeping() -> None:
         await asyncio.to_thread(run_housekeeping, database, now=_utc_now())
 
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
-        tick,
+        queue,
         "interval",
         seconds=OUTBOUND_INTERVAL_SECONDS,
         id="outbound",
@@ -151,7 +174,13 @@ def _start_outbound(
         else f"Maildir {settings.maildir}"
     )
     announce(f"outbound mail delivered to {where}")
-    return lambda: scheduler.shutdown(wait=False)
+
+    def stop() -> None:
+        stopping.set()
+        scheduler.shutdown(wait=False)
+        worker.stop()
+
+    return stop
 
 
 def _start_web(
