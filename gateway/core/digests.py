@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from gateway.core.messages import message_excerpt, shortened
 from gateway.core.notifications import (
     DIGEST_FREQUENCIES,
     Action,
@@ -294,6 +295,7 @@ _ITEM_LOADS = (
     selectinload(Notification.alert),
     selectinload(Notification.room),
     selectinload(Notification.message).selectinload(Message.author),
+    selectinload(Notification.message).selectinload(Message.attachments),
 )
 
 
@@ -367,11 +369,12 @@ def _group_for(item: Notification) -> tuple[tuple[str, int], DigestGroup]:
 
 def _line(item: Notification) -> DigestLine:
     if item.alert is not None:
-        return DigestLine("", item.alert.title, item.alert.created_at)
+        return DigestLine("", shortened(item.alert.title), item.alert.created_at)
     message = item.message
     assert message is not None
     author = message.author.display_name if message.author else ""
-    return DigestLine(author, " ".join(message.body_source.split()), message.created_at)
+    # The room's own preview: a message of files alone shows their names, not a blank line.
+    return DigestLine(author, message_excerpt(message), message.created_at)
 
 
 def mark_all_digested(

@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from gateway.core.messages import shortened
 from gateway.core.rendering import render_plain_text
 from gateway.store.models import (
     Account,
@@ -244,10 +245,7 @@ def _preview(source: str | None) -> str:
     """A short, single-line plain-text preview of a message's Markdown source."""
     if not source:
         return ""
-    text = " ".join(render_plain_text(source).split())
-    if len(text) <= PREVIEW_LENGTH:
-        return text
-    return text[: PREVIEW_LENGTH - 1].rstrip() + "\u2026"
+    return shortened(" ".join(render_plain_text(source).split()), PREVIEW_LENGTH)
 
 
 def _participant_names(

@@ -537,6 +537,11 @@ def message_excerpt(message: Message, length: int = EXCERPT_LENGTH) -> str:
     text = " ".join(message.body_source.split())
     if not text and message.attachments:
         return ", ".join(attachment.filename for attachment in message.attachments)
+    return shortened(text, length)
+
+
+def shortened(text: str, length: int = EXCERPT_LENGTH) -> str:
+    """`text` cut to `length` characters, an ellipsis marking the cut."""
     return text if len(text) <= length else text[: length - 1].rstrip() + "\u2026"
 
 

@@ -30,7 +30,6 @@ from gateway.store.models import NotifyFrequency, User
 
 DIGEST_TEMPLATES = "email/digest"
 DIGEST_CATEGORY = "digest"
-LINE_LENGTH = 140  # characters of a message shown in a digest line
 FREQUENCY_WORDS = {
     NotifyFrequency.HOURLY: "hourly",
     NotifyFrequency.DAILY: "daily",
@@ -83,7 +82,7 @@ def _digest_context(
             "lines": [
                 {
                     "author": one_line(line.author),
-                    "text": _shorten(line.text),
+                    "text": one_line(line.text),
                     "time": _time_text(line.created_at.astimezone(zone)),
                 }
                 for line in group.lines
@@ -104,11 +103,6 @@ def _digest_context(
         "settings_url": f"{settings.base_url}/settings",
         "unsubscribe_url": unsubscribe_link(settings, token),
     }
-
-
-def _shorten(text: str) -> str:
-    text = one_line(text)
-    return text if len(text) <= LINE_LENGTH else text[: LINE_LENGTH - 1].rstrip() + "\u2026"
 
 
 def _time_text(local: datetime) -> str:

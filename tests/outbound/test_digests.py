@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from gateway.core.alerts import create_alert
 from gateway.core.digests import DueDigest, claim_digests
+from gateway.core.messages import NewFile
 from gateway.core.preferences import set_preference, set_time_zone
 from gateway.core.reading import mark_read
 from gateway.core.reply_addresses import ReplyKeys
@@ -140,6 +141,31 @@ def test_a_digest_with_everything_read_is_not_sent(
     assert _states(database, world.bob.id) == [NotificationState.SKIPPED] * 2
     # Nothing waits any more: the next day has no digest to send either.
     assert digests(TOMORROW_8 + timedelta(days=1)) == 0
+
+
+def test_a_message_of_files_alone_shows_their_names_and_long_lines_are_cut(
+    database, world: World, now, post, dispatch, digests, emails_to
+) -> None:
+    _prefer(database, world.bob.id, NotifyCategory.ROOM, NotifyFrequency.DAILY)
+    _prefer(database, world.bob.id, NotifyCategory.UPDATE, NotifyFrequency.DAILY)
+    post("", files=[NewFile("plan.pdf", "application/pdf", b"%PDF-1.7"),
+                    NewFile("logo.png", "image/png", b"\x89PNG\r\n\x1a\n")])  # fmt: skip
+    post("word " * 100)
+    with database.transaction() as session:
+        create_alert(session, world.bob.id, category="update", title="Saved " * 45, now=now)
+    dispatch()
+
+    assert digests(TOMORROW_8) == 1
+    (email,) = emails_to(world.bob)
+    text = email.get_body(("plain",)).get_content()
+    assert "Alice Archer: plan.pdf, logo.png" in text
+    cut = next(line for line in text.splitlines() if "word word" in line)
+    assert "word\u2026 (" in cut and len(cut) < len("word " * 100)
+    title = next(line for line in text.splitlines() if "Saved Saved" in line)
+    assert "\u2026 (" in title and len(title) < len("Saved " * 45)
+    assert "Alice Archer: plan.pdf" in email.get_body(("html",)).get_content().replace(
+        "</strong>", ""
+    ).replace("<strong>", "")
 
 
 def test_a_long_room_shows_its_newest_five_and_counts_the_rest(
