@@ -109,6 +109,9 @@ class Draft:
     quoted_text: str | None = None
     parent_id: int | None = None
     files: Sequence[NewFile] = field(default=())
+    # False when an emailing sender asked responders for no out-of-office reply: an away
+    # member's answer is then the note in the room alone (gateway.core.out_of_office).
+    auto_reply_wanted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +184,10 @@ def post_messages(
         if rooms.out_of_office:  # no query at all unless someone may be away
             answer_out_of_office(
                 session,
-                [(mid, d.room_id, d.author_id, d.origin) for mid, (_, d, _), _ in posted],
+                [
+                    (mid, d.room_id, d.author_id, d.origin is Origin.EMAIL and d.auto_reply_wanted)
+                    for mid, (_, d, _), _ in posted
+                ],
                 {
                     room_id: [u for u in user_ids if u in rooms.out_of_office]
                     for room_id, user_ids in rooms.members.items()

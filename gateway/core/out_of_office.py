@@ -10,7 +10,8 @@ Owns who is answered and how often (EMAIL-RULES section 4):
   (users.ooo_set_at, set by gateway.core.preferences.set_out_of_office).
 - The answer is a note in the conversation, which the sender sees in the room; when the
   message came by email, the sender is also owed an auto-reply email (outbound composes it,
-  RFC 3834: Auto-Submitted: auto-replied, null envelope sender). At most
+  RFC 3834: Auto-Submitted: auto-replied, null envelope sender), unless their email asked
+  for none (X-Auto-Response-Suppress, read by gateway.inbound). At most
   DAILY_REPLIES_PER_ADDRESS auto-reply emails go to one address a day, whoever is away:
   a responder that marks nothing cannot keep two systems replying to each other.
 
@@ -43,22 +44,23 @@ DAILY_REPLIES_PER_ADDRESS = 5
 
 def answer_out_of_office(
     session: Session,
-    posted: Sequence[tuple[int, int, int | None, Origin]],
+    posted: Sequence[tuple[int, int, int | None, bool]],
     members: Mapping[int, Sequence[int]],
     kinds: Mapping[int, RoomKind],
     *,
     now: datetime,
 ) -> int:
-    """For each (message id, room id, author id, origin) just posted in a direct room, the
-    answers of its members (`members`: room id -> the members whose out-of-office reply is
-    on) who are away now; how many were given."""
+    """For each (message id, room id, author id, answer by email) just posted in a direct
+    room, the answers of its members (`members`: room id -> the members whose out-of-office
+    reply is on) who are away now; how many were given. "Answer by email": the message came
+    by email and its sender did not ask for no auto-reply."""
     given = 0
-    for message_id, room_id, author_id, origin in posted:
+    for message_id, room_id, author_id, by_email in posted:
         if kinds.get(room_id) is not RoomKind.DIRECT or author_id is None:
             continue
         for user_id in members.get(room_id, ()):
             if user_id != author_id and _answer(
-                session, user_id, author_id, room_id, message_id, origin, now
+                session, user_id, author_id, room_id, message_id, by_email, now
             ):
                 given += 1
     return given
@@ -70,7 +72,7 @@ def _answer(
     sender_id: int,
     room_id: int,
     message_id: int,
-    origin: Origin,
+    by_email: bool,
     now: datetime,
 ) -> bool:
     away, sender = session.get(User, user_id), session.get(User, sender_id)
@@ -87,7 +89,7 @@ def _answer(
             room_id=room_id,
             message_id=message_id,
             ooo_set_at=away.ooo_set_at,
-            state=_state(session, origin, sender.email, now),
+            state=_state(session, by_email, sender.email, now),
             created_at=now,
         )
     )
@@ -116,8 +118,8 @@ def _answered_lately(session: Session, away: User, sender_id: int, now: datetime
     return found is not None
 
 
-def _state(session: Session, origin: Origin, address: str, now: datetime) -> AutoResponseState:
-    if origin is not Origin.EMAIL:
+def _state(session: Session, by_email: bool, address: str, now: datetime) -> AutoResponseState:
+    if not by_email:
         return AutoResponseState.NOTE
     emailed_today = session.scalar(
         select(func.count())

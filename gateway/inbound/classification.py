@@ -1,9 +1,10 @@
 """Automated-mail and bounce detection for one parsed inbound email.
 
-Owns the answer to two questions the intake asks before posting anything (EMAIL-RULES
+Owns the answer to three questions the intake asks before posting anything (EMAIL-RULES
 section 2): is this a bounce, and for which address (`detect_bounce`); is this mail automated,
-so it is never posted as a person's words nor answered (`detect_automated`). Both are pure
-functions of a `ParsedEmail` and the SMTP envelope sender.
+so it is never posted as a person's words nor answered (`detect_automated`); did a person's
+sender ask responders for no out-of-office reply (`asks_for_no_out_of_office`). All are pure
+functions of a `ParsedEmail` (and the SMTP envelope sender).
 
 Stdlib only: must not import flask, aiosmtpd, sqlalchemy, gateway.store or gateway.core.
 """
@@ -143,6 +144,13 @@ class Bounce:
     permanent: bool  # class 5 -> True; class 4 -> False; unknown -> True when it failed
 
 
+# [MS-OXCMAIL] section 2.1.3.2.20: values of X-Auto-Response-Suppress that ask responders not
+# to send an out-of-office reply ("OOF") or any automatic reply ("All"). Outlook puts them on
+# ordinary replies, so such mail is still a person's message and posted; only the email
+# answer is left out.
+SUPPRESS_OUT_OF_OFFICE = frozenset({"all", "oof"})
+
+
 # --- automated mail ------------------------------------------------------------------------
 
 
@@ -265,6 +273,14 @@ def _subject_reason(subject: str) -> str | None:
 
 
 # --- bounces -------------------------------------------------------------------------------
+
+
+def asks_for_no_out_of_office(parsed: ParsedEmail) -> bool:
+    """Whether the sender asked not to get out-of-office replies ("DR, OOF", "All"...)."""
+    values = ",".join(
+        str(value) for value in parsed.headers.get_all("X-Auto-Response-Suppress", [])
+    )
+    return any(token.strip().lower() in SUPPRESS_OUT_OF_OFFICE for token in values.split(","))
 
 
 def detect_bounce(parsed: ParsedEmail, mail_from: str) -> Bounce | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -34,7 +34,12 @@ from gateway.core.bounces import record_bounce
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed
 from gateway.core.messages import Draft, NewFile, PostedMessage, post_messages
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget, resolve_reply_addresses
-from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
+from gateway.inbound.classification import (
+    Bounce,
+    asks_for_no_out_of_office,
+    detect_automated,
+    detect_bounce,
+)
 from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
@@ -366,6 +371,7 @@ def _draft(prepared: PreparedEmail, target: ReplyTarget) -> Draft:
         Origin.EMAIL,
         quoted_text=prepared.reply.elided,
         files=prepared.files,
+        auto_reply_wanted=not asks_for_no_out_of_office(prepared.parsed),
     )
 
 
@@ -425,15 +431,7 @@ def _with_parent(
     for mid in _our_ids(email.prepared.parsed, mail_domain):
         message_id, room_id = answered.get(mid, (None, None))
         if message_id is not None and room_id == draft.room_id:
-            return Draft(
-                draft.room_id,
-                draft.author_id,
-                draft.source,
-                draft.origin,
-                draft.quoted_text,
-                message_id,
-                draft.files,
-            )
+            return replace(draft, parent_id=message_id)
     return draft
 
 

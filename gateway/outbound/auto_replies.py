@@ -5,9 +5,8 @@ Owns composing and queueing what gateway.core.out_of_office decided (state PENDI
 bounces back to us or to them), In-Reply-To / References to the message answered, the
 subject "Auto: " and the original, plus `X-Auto-Response-Suppress: All` and our loop header
 (EMAIL-RULES sections 3 and 4). Reply-To is the sender's own reply address for the
-conversation, so answering the auto-reply still lands in the room. A message whose sender
-asked for no out-of-office replies (`X-Auto-Response-Suppress: All` or `OOF`) is answered by
-the note in the room only (EMAIL-RULES section 2: for answering only). Claimed with
+conversation, so answering the auto-reply still lands in the room. (A sender who asked for
+no out-of-office replies is owed none: core decides that at intake.) Claimed with
 `FOR UPDATE SKIP LOCKED`, so each reply is composed once whatever the number of workers.
 
 May import gateway.core and gateway.store; must not import Flask, aiosmtpd or smtplib.
@@ -58,11 +57,6 @@ AUTO_REPLY_KIND = "auto_reply"
 AUTO_REPLY_TEMPLATES = "email/auto_reply"
 NULL_SENDER = ""  # MAIL FROM:<> (RFC 3834 section 3.3; RFC 5321 section 4.5.5)
 HEADER_BYTES = 64 * 1024  # enough of the stored raw message to read its headers
-# [MS-OXCMAIL] section 2.1.3.2.20: values of X-Auto-Response-Suppress that ask responders not
-# to send an out-of-office reply ("OOF") or any automatic reply ("All"). Outlook puts them on
-# ordinary replies, so such mail is still a person's message and posted; only the email
-# answer is left out.
-SUPPRESS_OUT_OF_OFFICE = frozenset({"all", "oof"})
 DEFAULT_LIMIT = 100
 
 
@@ -97,16 +91,16 @@ def queue_auto_replies(
 def _queue_reply(
     session: Session, response: AutoResponse, settings: Settings, keys: ReplyKeys, now: datetime
 ) -> OutboxEmail | None:
+    if response.message_id is None:  # the message was deleted: nothing left to answer
+        return None
     away = session.get(User, response.user_id)
     original = session.scalar(
         select(InboundEmail).where(InboundEmail.message_id == response.message_id).limit(1)
     )
     membership = find_membership(session, response.room_id, response.sender_id)
-    if away is None or original is None or membership is None:
-        return None
+    if away is None or original is None or membership is None or membership.left_at:
+        return None  # a sender who left the room has no reply address to answer from
     headers = BytesHeaderParser(policy=default_policy).parsebytes(original.raw[:HEADER_BYTES])
-    if asks_for_no_out_of_office(headers):
-        return None
     try:
         raw, message_id = _compose(
             away, original, headers, membership, response, settings, keys, now
@@ -125,12 +119,6 @@ def _queue_reply(
         room_id=response.room_id,
         envelope_from=NULL_SENDER,
     )
-
-
-def asks_for_no_out_of_office(headers: Message) -> bool:
-    """Whether the sender asked not to get out-of-office replies ("DR, OOF", "All"...)."""
-    values = ",".join(str(value) for value in headers.get_all("X-Auto-Response-Suppress", []))
-    return any(token.strip().lower() in SUPPRESS_OUT_OF_OFFICE for token in values.split(","))
 
 
 def _compose(

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from gateway.core.messages import post_message
+from gateway.core.messages import Draft, post_message, post_messages
 from gateway.core.out_of_office import DAILY_REPLIES_PER_ADDRESS, RESPONSE_INTERVAL
 from gateway.core.preferences import set_out_of_office
 from gateway.core.reply_addresses import ReplyKeys, reply_address
-from gateway.core.rooms import create_room, find_membership
+from gateway.core.rooms import create_room, find_membership, leave_room
 from gateway.core.users import add_user
 from gateway.inbound.classification import detect_automated
 from gateway.inbound.parsing import parse_email
@@ -267,6 +267,9 @@ def test_a_sender_who_asks_for_no_out_of_office_reply_gets_the_note_only(
     posted and the note given, but no auto-reply email goes when it asks for none."""
     headers = {"X-Auto-Response-Suppress": suppress}
     _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings, headers)
+    # Decided at intake: no email is owed, so none counts toward the daily cap either.
+    (response,) = _responses(database)
+    assert response.state is (AutoResponseState.PENDING if emailed else AutoResponseState.NOTE)
     with database.transaction() as session:
         assert queue_auto_replies(session, settings, keys, now=now) == int(emailed)
     (response,) = _responses(database)
@@ -274,14 +277,66 @@ def test_a_sender_who_asks_for_no_out_of_office_reply_gets_the_note_only(
     assert len(_notes(database, direct)) == 1
 
 
-def test_auto_reply_emails_to_one_address_stop_at_the_daily_cap(
+def test_no_auto_reply_email_to_a_sender_who_left_the_room_meanwhile(
+    database, world: World, now, settings: Settings, keys: ReplyKeys, bob_away, direct,
+    smtp_gateway, outbox,
+) -> None:  # fmt: skip
+    """Its Reply-To would be the reply address the sender lost on leaving."""
+    _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings)
+    with database.transaction() as session:
+        leave_room(session, direct, world.alice.id, now=now)
+        assert queue_auto_replies(session, settings, keys, now=now) == 0
+    (response,) = _responses(database)
+    assert response.state is AutoResponseState.NOTE
+    assert [row.kind for row in outbox()] == []
+
+
+def test_no_auto_reply_email_once_the_message_answered_is_gone(
+    database, world: World, now, settings: Settings, keys: ReplyKeys, bob_away, direct,
+    smtp_gateway, outbox,
+) -> None:  # fmt: skip
+    """Not another stored email's answer either: plenty of inbound mail (bounces, automated
+    mail) became no message at all."""
+    raw = reply_email("Mailer <mailer-daemon@example.com>", "bob@example.org", "Auto", headers={
+        "Auto-Submitted": "auto-replied"})  # fmt: skip
+    smtp_gateway.deliver(
+        raw, mail_from="", rcpt_to=[_alice_address(database, world, direct, keys, settings)]
+    )
+    _alice_emails_bob(smtp_gateway, database, world, direct, keys, settings)
+    with database.transaction() as session:
+        response = session.scalars(select(AutoResponse)).one()
+        # As a deletion of the message row would (the column is ON DELETE SET NULL).
+        session.execute(delete(Message).where(Message.id == response.message_id))
+        session.expire(response)
+        assert response.message_id is None
+        assert queue_auto_replies(session, settings, keys, now=now) == 0
+    assert [row.kind for row in outbox()] == []
+
+
+def test_messages_that_ask_for_no_auto_reply_do_not_use_up_the_daily_cap(
     database, world: World, now, settings: Settings, keys: ReplyKeys, direct
 ) -> None:
-    """Many away users answering the same sender: at most DAILY_REPLIES_PER_ADDRESS emails."""
+    rooms = _away_users_in_direct_rooms_with_alice(
+        database, world, now, DAILY_REPLIES_PER_ADDRESS + 1
+    )
+    quiet = Draft(rooms[0], world.alice.id, "hello", Origin.EMAIL, auto_reply_wanted=False)
+    with database.transaction() as session:
+        post_messages(session, [quiet], now=now)
+    for room_id in rooms[1:]:
+        with database.transaction() as session:
+            post_message(session, room_id, world.alice.id, "hello", origin=Origin.EMAIL, now=now)
+    states = [response.state for response in _responses(database)]
+    assert (
+        states == [AutoResponseState.NOTE] + [AutoResponseState.PENDING] * DAILY_REPLIES_PER_ADDRESS
+    )
+
+
+def _away_users_in_direct_rooms_with_alice(database, world: World, now, count: int) -> list[int]:
+    """`count` users out of office, each in a direct room with Alice; the rooms' ids."""
     with database.transaction() as session:
         alice = session.get_one(User, world.alice.id)
         rooms = []
-        for n in range(DAILY_REPLIES_PER_ADDRESS + 2):
+        for n in range(count):
             user = add_user(session, f"away{n}@example.net", name=f"Away {n}", now=now)
             set_out_of_office(
                 session,
@@ -302,6 +357,16 @@ def test_auto_reply_emails_to_one_address_stop_at_the_daily_cap(
                     now=now,
                 ).id
             )
+    return rooms
+
+
+def test_auto_reply_emails_to_one_address_stop_at_the_daily_cap(
+    database, world: World, now, settings: Settings, keys: ReplyKeys, direct
+) -> None:
+    """Many away users answering the same sender: at most DAILY_REPLIES_PER_ADDRESS emails."""
+    rooms = _away_users_in_direct_rooms_with_alice(
+        database, world, now, DAILY_REPLIES_PER_ADDRESS + 2
+    )
     for room_id in rooms:
         with database.transaction() as session:
             post_message(session, room_id, world.alice.id, "hello", origin=Origin.EMAIL, now=now)
