@@ -23,6 +23,8 @@ from gateway.core.notifications import queue_alert_notification
 from gateway.core.rendering import render_markdown
 from gateway.store.models import Account, Alert, AlertCategory, User
 
+# The Message Center tab of each kind of alert, as every page and email names it.
+TAB_NAMES = {AlertCategory.ALERT: "Account Alerts", AlertCategory.UPDATE: "Updates"}
 MAX_TITLE_LENGTH = 300
 MAX_LINK_LENGTH = 2000
 MAX_BODY_LENGTH = 20_000

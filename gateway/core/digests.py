@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from gateway.core.alerts import TAB_NAMES
 from gateway.core.messages import message_excerpt, shortened
 from gateway.core.notifications import (
     DIGEST_FREQUENCIES,
@@ -44,6 +45,7 @@ from gateway.store.database import (
     update_loaded,
 )
 from gateway.store.models import (
+    AlertCategory,
     Digest,
     Message,
     Notification,
@@ -351,8 +353,8 @@ def group_items(items: Sequence[Notification]) -> DigestContent:
 
 
 ALERT_GROUPS = {
-    NotifyCategory.ALERT: ("Account Alerts", "/alerts"),
-    NotifyCategory.UPDATE: ("Updates", "/updates"),
+    NotifyCategory.ALERT: (TAB_NAMES[AlertCategory.ALERT], "/alerts"),
+    NotifyCategory.UPDATE: (TAB_NAMES[AlertCategory.UPDATE], "/updates"),
 }
 
 

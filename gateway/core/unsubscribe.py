@@ -13,6 +13,9 @@ Tokens are signed with a key of their own derived from the reply-address keys; a
 rotation (current -> previous) links in mail already sent keep working. Room tokens are 32
 characters; category and digest tokens 34.
 
+Also owns carrying a token out (`apply`) and saying what it stops (`describe`), so every
+adapter gives one answer: a token whose room membership or user is gone stops nothing.
+
 Must not import smtplib, Flask, Jinja or any other adapter library.
 """
 
@@ -22,8 +25,20 @@ import base64
 import re
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from gateway.core.alerts import TAB_NAMES
+from gateway.core.preferences import stop_category_emails, stop_digest_emails
 from gateway.core.reply_addresses import ReplyKeys
-from gateway.store.models import NotifyCategory, NotifyFrequency
+from gateway.core.rooms import mute_room_email
+from gateway.store.models import (
+    AlertCategory,
+    Membership,
+    NotifyCategory,
+    NotifyFrequency,
+    Room,
+    User,
+)
 
 # Domain separation: this key signs nothing but unsubscribe tokens (see reply_addresses._derive).
 KEY_LABEL = b"gateway unsubscribe token v1"
@@ -126,3 +141,48 @@ def _encode(raw: bytes) -> str:
 
 def _valid(scope: bytes, payload: bytes, mac: bytes, keys: ReplyKeys) -> bool:
     return keys.verify(KEY_LABEL, scope + payload, mac, MAC_BYTES)
+
+
+# How the unsubscribe page names what a category token stops.
+CATEGORY_NAMES = {
+    NotifyCategory.ROOM: "room messages",
+    NotifyCategory.ALERT: TAB_NAMES[AlertCategory.ALERT],
+    NotifyCategory.UPDATE: TAB_NAMES[AlertCategory.UPDATE],
+    NotifyCategory.TICKET: "support tickets",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """What a token stops, in words: one room's emails, or a kind of email."""
+
+    room_title: str | None = None
+    category_name: str | None = None
+
+
+def describe(session: Session, scope: Scope) -> Stopped | None:
+    """What the token stops, or None when its room membership or user is gone."""
+    if isinstance(scope, RoomEmails):
+        membership = session.get(Membership, scope.membership_id)
+        if membership is None:
+            return None
+        return Stopped(room_title=session.get_one(Room, membership.room_id).title)
+    if session.get(User, scope.user_id) is None:
+        return None
+    if isinstance(scope, DigestEmails):
+        return Stopped(category_name=f"{scope.frequency.value} digests")
+    return Stopped(category_name=CATEGORY_NAMES[scope.category])
+
+
+def apply(session: Session, scope: Scope) -> Stopped | None:
+    """Stop what the token names (idempotent); None, with nothing written, when it is gone."""
+    stopped = describe(session, scope)
+    if stopped is None:
+        return None
+    if isinstance(scope, RoomEmails):
+        mute_room_email(session, scope.membership_id)
+    elif isinstance(scope, CategoryEmails):
+        stop_category_emails(session, scope.user_id, scope.category)
+    else:
+        stop_digest_emails(session, scope.user_id, scope.frequency)
+    return stopped

@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from gateway.core.alerts import TAB_NAMES
 from gateway.core.notifications import ALERT_CATEGORIES
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import category_unsubscribe_token
@@ -31,7 +32,6 @@ from gateway.store.models import Alert, AlertCategory
 
 ALERT_TEMPLATES = "email/alert"
 CATEGORY_HEADERS = {AlertCategory.ALERT: "account-alert", AlertCategory.UPDATE: "update"}
-TAB_NAMES = {AlertCategory.ALERT: "Account Alerts", AlertCategory.UPDATE: "Updates"}
 
 
 def compose_alert(

@@ -14,7 +14,13 @@ from datetime import datetime
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from gateway.core.alerts import count_alerts, list_alerts, mark_all_alerts_read, open_alert
+from gateway.core.alerts import (
+    TAB_NAMES,
+    count_alerts,
+    list_alerts,
+    mark_all_alerts_read,
+    open_alert,
+)
 from gateway.core.errors import NotFound
 from gateway.core.inbox import (
     list_all_rooms_and_people,
@@ -34,7 +40,6 @@ inbox = Blueprint("inbox", __name__)
 ALERTS_PER_PAGE = 25
 ROOMS_PER_PAGE = 25
 VIEWS = ("recent", "category")
-TAB_TITLES = {AlertCategory.ALERT: "Account Alerts", AlertCategory.UPDATE: "Updates"}
 TAB_ENDPOINTS = {AlertCategory.ALERT: "inbox.alerts", AlertCategory.UPDATE: "inbox.updates"}
 
 
@@ -121,7 +126,7 @@ def _alerts_tab(category: AlertCategory) -> str:
         "inbox/alerts.html",
         active_tab="alerts" if category == AlertCategory.ALERT else "updates",
         category=category.value,
-        heading=TAB_TITLES[category],
+        heading=TAB_NAMES[category],
         tab_endpoint=TAB_ENDPOINTS[category],
         alerts=alerts,
         page=page,

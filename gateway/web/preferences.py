@@ -16,6 +16,7 @@ from zoneinfo import available_timezones
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from gateway.core.alerts import TAB_NAMES
 from gateway.core.bounces import resume_email as resume_bounced_email
 from gateway.core.errors import DomainError
 from gateway.core.preferences import (
@@ -33,7 +34,13 @@ from gateway.core.preferences import (
     utc_to_local,
 )
 from gateway.core.presence import set_presence
-from gateway.store.models import NotifyCategory, NotifyChannel, NotifyFrequency, User
+from gateway.store.models import (
+    AlertCategory,
+    NotifyCategory,
+    NotifyChannel,
+    NotifyFrequency,
+    User,
+)
 from gateway.web.request_db import reading, writing
 from gateway.web.session_user import current_user, login_required, utc_now
 
@@ -41,8 +48,8 @@ preferences = Blueprint("preferences", __name__)
 
 CATEGORY_LABELS = {
     NotifyCategory.ROOM: "Messages in rooms",
-    NotifyCategory.ALERT: "Account Alerts",
-    NotifyCategory.UPDATE: "Updates",
+    NotifyCategory.ALERT: TAB_NAMES[AlertCategory.ALERT],
+    NotifyCategory.UPDATE: TAB_NAMES[AlertCategory.UPDATE],
     NotifyCategory.TICKET: "Tickets",
 }
 CHANNEL_LABELS = {

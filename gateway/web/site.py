@@ -10,20 +10,9 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g, redirect, render_template, url_for
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from gateway.core.errors import NotFound
-from gateway.core.preferences import stop_category_emails, stop_digest_emails
-from gateway.core.rooms import get_room, mute_room_email
-from gateway.core.unsubscribe import (
-    CategoryEmails,
-    DigestEmails,
-    RoomEmails,
-    Scope,
-    verify_unsubscribe_token,
-)
-from gateway.store.models import Membership, NotifyCategory, User
+from gateway.core.unsubscribe import apply, describe, verify_unsubscribe_token
 from gateway.web.context import web_context
 from gateway.web.request_db import reading, writing
 from gateway.web.security import csrf
@@ -56,10 +45,10 @@ def unsubscribe_page(token: str) -> tuple[str, int]:
     if scope is None:
         return render_template("unsubscribe.html", invalid=True), 404
     with reading() as session:
-        what = _what_it_stops(session, scope)
-    if what is None:
+        stopped = describe(session, scope)
+    if stopped is None:
         return render_template("unsubscribe.html", invalid=True), 404
-    return render_template("unsubscribe.html", **what), 200
+    return render_template("unsubscribe.html", stopped=stopped), 200
 
 
 @site.post("/u/<token>")
@@ -69,42 +58,11 @@ def unsubscribe(token: str) -> tuple[str, int]:
     scope = verify_unsubscribe_token(token, web_context().keys)
     if scope is None:
         return render_template("unsubscribe.html", invalid=True), 404
-    try:
-        with writing() as session:
-            what = _what_it_stops(session, scope)
-            if isinstance(scope, RoomEmails):
-                mute_room_email(session, scope.membership_id)
-            elif isinstance(scope, CategoryEmails):
-                stop_category_emails(session, scope.user_id, scope.category)
-            else:
-                stop_digest_emails(session, scope.user_id, scope.frequency)
-    except NotFound:
+    with writing() as session:
+        stopped = apply(session, scope)
+    if stopped is None:
         return render_template("unsubscribe.html", invalid=True), 404
-    if what is None:
-        return render_template("unsubscribe.html", invalid=True), 404
-    return render_template("unsubscribe.html", done=True, **what), 200
-
-
-CATEGORY_NAMES = {
-    NotifyCategory.ROOM: "room messages",
-    NotifyCategory.ALERT: "Account Alerts",
-    NotifyCategory.UPDATE: "Updates",
-    NotifyCategory.TICKET: "support tickets",
-}
-
-
-def _what_it_stops(session: Session, scope: Scope) -> dict[str, str] | None:
-    """The page's words for what the token stops, or None if its room or user is gone."""
-    if isinstance(scope, RoomEmails):
-        membership = session.get(Membership, scope.membership_id)
-        if membership is None:
-            return None
-        return {"room_title": get_room(session, membership.room_id).title}
-    if session.get(User, scope.user_id) is None:
-        return None
-    if isinstance(scope, DigestEmails):
-        return {"category_name": f"{scope.frequency.value} digests"}
-    return {"category_name": CATEGORY_NAMES[scope.category]}
+    return render_template("unsubscribe.html", done=True, stopped=stopped), 200
 
 
 csrf.exempt(unsubscribe)
