@@ -34,6 +34,7 @@ from gateway.core.bounces import record_bounce
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed
 from gateway.core.messages import Draft, NewFile, PostedMessage, post_messages
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget, resolve_reply_addresses
+from gateway.core.users import find_user_by_email
 from gateway.inbound.classification import (
     Bounce,
     asks_for_no_out_of_office,
@@ -193,8 +194,9 @@ def _score_bounces(
     session: Session, emails: list[_Email], config: IntakeConfig, now: datetime
 ) -> None:
     """Count each bounce against the address that failed: the one our VERP envelope sender
-    names (the bounce is about an email we sent), else the report's Final-Recipient, if we
-    ever mailed that address (a stray report about a stranger changes nothing)."""
+    names (the bounce is about an email we sent), else the report's Final-Recipient, if it
+    is one of our users' addresses, the only ones we mail (a stray report about a stranger
+    changes nothing)."""
     for email in emails:
         bounce = email.prepared.bounce
         if bounce is None or email.outcome is not InboundOutcome.BOUNCE:
@@ -215,10 +217,8 @@ def _bounced_address(
         return session.scalar(select(OutboxEmail.recipient).where(OutboxEmail.id == outbox_id))
     if bounce.recipient is None:
         return None
-    mailed = session.scalar(
-        select(OutboxEmail.id).where(OutboxEmail.recipient == bounce.recipient).limit(1)
-    )
-    return bounce.recipient if mailed is not None else None
+    # Found by the users' unique address index, not by scanning the outbox for it.
+    return bounce.recipient if find_user_by_email(session, bounce.recipient) else None
 
 
 def reply_text_of(parsed: ParsedEmail) -> ReplyText:
