@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
-from email.utils import format_datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +29,6 @@ from gateway.core.presence import away_until
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.rooms import find_membership
 from gateway.outbound.composition import (
-    BODY_TRANSFER_ENCODING,
     LOOP_HEADER,
     NOTIFICATIONS_LOCAL_PART,
     ComposedEmail,
@@ -39,7 +36,13 @@ from gateway.outbound.composition import (
     one_line,
     render_email_template,
 )
-from gateway.outbound.email_bytes import EMAIL_POLICY
+from gateway.outbound.email_bytes import (
+    BodyEncoder,
+    address_line,
+    alternative_body,
+    date_line,
+    header_line,
+)
 from gateway.outbound.outbox import queue_email
 from gateway.settings import Settings
 from gateway.store.models import (
@@ -133,36 +136,39 @@ def _compose(
 ) -> tuple[bytes, str]:
     context = _context(away, str(headers.get("Subject", "") or ""), response, settings, now)
     message_id = new_message_id(settings.mail_domain)
-    email = EmailMessage(policy=EMAIL_POLICY)
-    email["From"] = Address(
-        display_name=f"{context['away_name']} (out of office)",
-        addr_spec=f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
-    )
-    email["To"] = response.sender_address
-    email["Reply-To"] = reply_address(membership, keys, settings.mail_domain)
-    email["Subject"] = one_line(render_email_template(AUTO_REPLY_TEMPLATES, "subject.txt", context))
-    email["Date"] = format_datetime(now)
-    email["Message-ID"] = f"<{message_id}>"
+    subject = one_line(render_email_template(AUTO_REPLY_TEMPLATES, "subject.txt", context))
+    lines = [
+        address_line(
+            "From",
+            f"{context['away_name']} (out of office)",
+            f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
+        ),
+        address_line("To", "", response.sender_address),
+        address_line("Reply-To", "", reply_address(membership, keys, settings.mail_domain)),
+        header_line("Subject", subject),
+        date_line(now),
+        header_line("Message-ID", f"<{message_id}>"),
+    ]
     if original.message_id_header:
         # Stored bare by intake; a header needs the angle brackets (RFC 5322 section 3.6.4).
         answered = f"<{one_line(original.message_id_header).strip('<>')}>"
-        email["In-Reply-To"] = answered
         references = one_line(str(headers.get("References", "") or ""))
-        email["References"] = f"{references} {answered}".strip()
-    # RFC 3834 section 5: an auto-reply, so responders that honour the RFC stay quiet.
-    email["Auto-Submitted"] = "auto-replied"
-    email["X-Auto-Response-Suppress"] = "All"
-    email[LOOP_HEADER] = settings.mail_domain
-    email.set_content(
-        render_email_template(AUTO_REPLY_TEMPLATES, "body.txt", context),
-        cte=BODY_TRANSFER_ENCODING,
+        lines.append(header_line("In-Reply-To", answered))
+        lines.append(header_line("References", f"{references} {answered}".strip()))
+    lines += [
+        # RFC 3834 section 5: an auto-reply, so responders that honour the RFC stay quiet.
+        header_line("Auto-Submitted", "auto-replied"),
+        header_line("X-Auto-Response-Suppress", "All"),
+        header_line(LOOP_HEADER, settings.mail_domain),
+    ]
+    encoder = BodyEncoder()
+    lines.append(
+        alternative_body(
+            encoder.encode(render_email_template(AUTO_REPLY_TEMPLATES, "body.txt", context)),
+            encoder.encode(render_email_template(AUTO_REPLY_TEMPLATES, "body.html", context)),
+        )
     )
-    email.add_alternative(
-        render_email_template(AUTO_REPLY_TEMPLATES, "body.html", context),
-        subtype="html",
-        cte=BODY_TRANSFER_ENCODING,
-    )
-    return bytes(email), message_id
+    return b"".join(lines), message_id
 
 
 def _context(

@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
-from email.message import EmailMessage
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -64,10 +63,6 @@ REFERENCES_TAIL = 8
 LIST_ID_PREFIX = "List-Id: "
 # A longer unbroken word could not be folded into a line: such titles are RFC 2047-encoded.
 MAX_PLAIN_WORD = 60
-
-# For emails still built as an EmailMessage (auto-replies): the same 7-bit form as
-# gateway.outbound.email_bytes writes (RFC 2047 headers, quoted-printable bodies).
-BODY_TRANSFER_ENCODING = "quoted-printable"
 
 ROOM_MESSAGE_TEMPLATES = "email/room_message"
 
@@ -297,14 +292,6 @@ def automation_headers(settings: Settings, category: str) -> bytes:
             header_line(CATEGORY_HEADER, category),
         )
     )
-
-
-def set_automation_headers(email: EmailMessage, settings: Settings, category: str) -> None:
-    """Mark `email` as machine-generated, as automation_headers does for composed bytes."""
-    email["Auto-Submitted"] = "auto-generated"
-    email["X-Auto-Response-Suppress"] = "All"
-    email[LOOP_HEADER] = settings.mail_domain
-    email[CATEGORY_HEADER] = category
 
 
 def _list_id_value(title: str, list_id: str) -> str:

@@ -30,7 +30,6 @@ from gateway.outbound.composition import (
     compose_room_message,
     one_line,
     render_email_template,
-    set_automation_headers,
     thread_root_id,
     unsubscribe_url,
 )
@@ -389,7 +388,10 @@ def _reference_room_email(
     email["List-Unsubscribe"] = f"<{link}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email["Precedence"] = "list"
-    set_automation_headers(email, settings, "room-message")
+    email["Auto-Submitted"] = "auto-generated"
+    email["X-Auto-Response-Suppress"] = "All"
+    email["X-Gateway-Loop"] = settings.mail_domain
+    email["X-Gateway-Category"] = "room-message"
     email.set_content(_render_room("body.txt", context), cte="quoted-printable")
     html = _render_room("body.html", context)
     email.add_alternative(html, subtype="html", cte="quoted-printable")
