@@ -5,8 +5,9 @@ whose grace window passed and compose the out-of-office auto-replies owed, and c
 queue the digests whose slot came (a transaction per batch). Delivery: send due outbox emails
 (short transactions, never one across network I/O). `OutboundWorker` queues in the calling
 process and delivers from a process of its own (gateway.outbound.delivery_process), so the two
-overlap; `run_outbound_once` does one of each in turn, in this process. No scheduling here:
-gateway.process wires this into APScheduler.
+overlap, and looks for due digests once a minute rather than on every pass (see
+DIGEST_SCAN_INTERVAL); `run_outbound_once` does one of each in turn, in this process. No
+scheduling here: gateway.process wires this into APScheduler.
 
 May import gateway.core and gateway.store; must not import Flask, aiosmtpd or APScheduler.
 """
@@ -14,7 +15,7 @@ May import gateway.core and gateway.store; must not import Flask, aiosmtpd or AP
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.outbound.auto_replies import queue_auto_replies
@@ -25,14 +26,28 @@ from gateway.outbound.dispatch import dispatch_notifications
 from gateway.settings import Settings
 from gateway.store.database import Database
 
+# Digest slots fall on quarter hours and items wait for them a day or a week, while the scan
+# for due digests reads every waiting user's settings (about 280 ms for 10,000 waiting users
+# on SQLite): a worker scans once a minute, and again at once while the scan finds digests.
+DIGEST_SCAN_INTERVAL = timedelta(minutes=1)
+
 
 def queue_due(database: Database, settings: Settings, keys: ReplyKeys, *, now: datetime) -> int:
     """Queue the emails that are due (notifications whose grace window passed, auto-replies
     owed, then digests whose slot came); the number of emails queued."""
+    return queue_messages_due(database, settings, keys, now=now) + send_due_digests(
+        database, settings, keys, now=now
+    )
+
+
+def queue_messages_due(
+    database: Database, settings: Settings, keys: ReplyKeys, *, now: datetime
+) -> int:
+    """Queue the notification emails whose grace window passed and the auto-replies owed, in
+    one transaction; the number of emails queued."""
     with database.transaction() as session:
         queued = dispatch_notifications(session, settings, keys, now=now)
-        queued += queue_auto_replies(session, settings, keys, now=now)
-    return queued + send_due_digests(database, settings, keys, now=now)
+        return queued + queue_auto_replies(session, settings, keys, now=now)
 
 
 def run_outbound_once(
@@ -62,6 +77,7 @@ class OutboundWorker:
         self.delivery = DeliveryProcess(
             settings, interval=delivery_interval, configure_logging=configure_logging
         )
+        self._next_digest_scan: datetime | None = None  # None: at the next pass
 
     def start(self) -> OutboundWorker:
         self.delivery.start()
@@ -76,9 +92,17 @@ class OutboundWorker:
         self.delivery.ensure_running()
         total = 0
         while more():
-            queued = queue_due(self._database, self._settings, self._keys, now=now())
+            queued = self._queue_pass(now())
             if not queued:
                 break
             total += queued
             self.delivery.nudge()
         return total
+
+    def _queue_pass(self, now: datetime) -> int:
+        queued = queue_messages_due(self._database, self._settings, self._keys, now=now)
+        if self._next_digest_scan is None or now >= self._next_digest_scan:
+            digests = send_due_digests(self._database, self._settings, self._keys, now=now)
+            self._next_digest_scan = None if digests else now + DIGEST_SCAN_INTERVAL
+            queued += digests
+        return queued

@@ -18,6 +18,7 @@ from gateway.core.reading import mark_read
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.unsubscribe import DigestEmails, verify_unsubscribe_token
 from gateway.outbound.digest_dispatch import DIGEST_KIND, send_due_digests
+from gateway.outbound.worker import OutboundWorker
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import (
@@ -258,6 +259,25 @@ def test_the_digest_goes_at_eight_in_the_morning_in_tonga(
     tonga_8 = datetime.fromisoformat("2026-11-23T19:00:00+00:00")  # Tuesday 08:00 in Tonga
     assert digests(tonga_8 - timedelta(minutes=1)) == 0
     assert digests(tonga_8) == 1
+
+
+def test_the_worker_looks_for_due_digests_once_a_minute(
+    database, world: World, settings: Settings, keys: ReplyKeys, post, emails_to
+) -> None:
+    """The scan reads every waiting user's settings, and slots fall on quarter hours: a
+    worker (never started: queueing only) scans a minute after a scan that found nothing."""
+    _prefer(database, world.bob.id, NotifyCategory.ROOM, NotifyFrequency.DAILY)
+    post("Draft is up")
+    worker = OutboundWorker(database, settings, keys)
+
+    def queue_at(at: datetime) -> int:
+        return worker.queue_until_done(lambda: at, more=lambda: True)
+
+    assert queue_at(TOMORROW_8 - timedelta(seconds=30)) == 0  # scanned: not due yet
+    assert queue_at(TOMORROW_8 + timedelta(seconds=20)) == 0  # due, but not scanned again
+    assert emails_to(world.bob) == []
+    assert queue_at(TOMORROW_8 + timedelta(seconds=30)) == 1
+    assert len(_digest_emails(emails_to, world.bob)) == 1
 
 
 def test_a_slot_is_claimed_once(database, world: World, now) -> None:
