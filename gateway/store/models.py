@@ -478,7 +478,10 @@ class OutboxEmail(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_state_next", "state", "next_attempt_at"),
-        Index("ix_outbox_room_user", "room_id", "user_id"),
+        # A recipient's room emails in order: the thread of their next one (dispatch).
+        Index("ix_outbox_room_user", "room_id", "user_id", "id"),
+        # The first email a recipient got about a message: its replies thread under it.
+        Index("ix_outbox_message_user", "message_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
