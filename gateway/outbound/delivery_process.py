@@ -7,7 +7,8 @@ emails/s on its own sent 42/s beside one busy thread. In a process of its own, d
 the relay busy while digests and room emails are being composed, and a digest run for
 thousands of users never holds back a sign-in link queued meanwhile.
 
-The process delivers again at once while it finds a full run's worth of mail due, is woken
+Starting it returns once the new process is ready (a fresh interpreter takes a moment to
+import the gateway). It delivers again at once while it finds a full run's worth due, is woken
 when the worker has queued mail (`nudge`), and otherwise looks again every `interval` seconds
 (retries fall due, other processes queue mail). It stops when asked, and by itself when the
 process that started it is gone: the pipe it waits on closes with that process however it
@@ -39,7 +40,9 @@ DEFAULT_INTERVAL_SECONDS = 1.0
 # DEFAULT_DELIVERY_LIMIT emails); past this the process is killed, and what it had sent but
 # not recorded goes again (at least once, never lost).
 STOP_TIMEOUT_SECONDS = 30.0
+READY_TIMEOUT_SECONDS = 60.0
 _NUDGE = b"n"
+_READY = b"ready"
 
 
 class DeliveryProcess:
@@ -93,16 +96,20 @@ class DeliveryProcess:
         # Spawned, not forked: the parent runs threads (web server, SMTP intake) whose locks
         # a fork would copy in whatever state they were in.
         context = multiprocessing.get_context("spawn")
-        reader, writer = context.Pipe(duplex=False)
+        ours, theirs = context.Pipe()
         process = context.Process(
             target=_deliver_until_stopped,
-            args=(self._settings, reader, self._interval, self._configure_logging),
+            args=(self._settings, theirs, self._interval, self._configure_logging),
             name="gateway-delivery",
             daemon=True,
         )
         process.start()
-        reader.close()  # the child's end; keeping it open here would hide the child's exit
-        self._process, self._wake = process, writer
+        theirs.close()  # the child's end; keeping it open here would hide the child's exit
+        self._process, self._wake = process, ours
+        # Starting takes a moment (a fresh interpreter imports the gateway): wait for it, so
+        # mail queued from now on goes out at once.
+        if not (ours.poll(READY_TIMEOUT_SECONDS) and ours.recv_bytes() == _READY):
+            logger.warning("delivery process not ready after %s s", READY_TIMEOUT_SECONDS)
 
     def _restart_if_dead(self) -> None:
         if self._process is not None and not self._process.is_alive():
@@ -138,6 +145,7 @@ def _deliver_until_stopped(
     if configure_logging is not None:
         configure_logging()
     database = Database(settings.database_url)
+    wake.send_bytes(_READY)
     try:
         while True:
             try:
