@@ -118,10 +118,18 @@ class _Transport(Protocol):
 
 
 def deliver_due(
-    database: Database, settings: Settings, *, now: datetime, limit: int = DEFAULT_DELIVERY_LIMIT
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    limit: int = DEFAULT_DELIVERY_LIMIT,
+    keys: ReplyKeys | None = None,
 ) -> DeliveryReport:
-    """Send the outbox emails that are due; each ends SENT, FAILED or QUEUED for a retry."""
-    claimed = _claim_due(database, _envelope_sender(settings), now=now, limit=limit)
+    """Send the outbox emails that are due; each ends SENT, FAILED or QUEUED for a retry.
+    `keys` (derived from the settings when not given) sign the VERP envelope senders."""
+    if keys is None:
+        keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
+    claimed = _claim_due(database, _envelope_sender(settings, keys), now=now, limit=limit)
     if not claimed:
         return DeliveryReport()
     recorder = _Recorder(database, now=now)
@@ -181,11 +189,10 @@ def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_BASE_DELAY * (1 << doublings), RETRY_MAX_DELAY)
 
 
-def _envelope_sender(settings: Settings) -> Callable[[int, str], str]:
+def _envelope_sender(settings: Settings, keys: ReplyKeys) -> Callable[[int, str], str]:
     """The MAIL FROM of an outbox row (its id and envelope_from): our bounce address becomes
     the VERP address naming that very email (gateway.core.bounce_addresses), so a bounce says
     which email and which address failed; the null sender of an auto-reply stays null."""
-    keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
 
     def sender(outbox_id: int, envelope_from: str) -> str:
         if envelope_from != settings.notifications_from:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 
+from gateway.core.reply_addresses import ReplyKeys
 from gateway.outbound.delivery import DEFAULT_DELIVERY_LIMIT, DeliveryReport, deliver_due
 from gateway.settings import Settings
 from gateway.store.database import Database
@@ -145,11 +146,12 @@ def _deliver_until_stopped(
     if configure_logging is not None:
         configure_logging()
     database = Database(settings.database_url)
+    keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
     wake.send_bytes(_READY)
     try:
         while True:
             try:
-                report = deliver_due(database, settings, now=datetime.now(UTC))
+                report = deliver_due(database, settings, now=datetime.now(UTC), keys=keys)
             except Exception:  # the database went away, say: log it and try again later
                 logger.exception("delivery run failed; trying again in %s s", interval)
                 report = DeliveryReport()

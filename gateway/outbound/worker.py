@@ -56,7 +56,7 @@ def run_outbound_once(
     """Queue what is due, then deliver what can go, in this process; (emails queued,
     delivery report)."""
     queued = queue_due(database, settings, keys, now=now)
-    return queued, deliver_due(database, settings, now=now)
+    return queued, deliver_due(database, settings, now=now, keys=keys)
 
 
 class OutboundWorker:
