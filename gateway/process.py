@@ -2,8 +2,9 @@
 
 Owns process wiring only: which parts start, in what order, where they listen, how they
 stop. `gateway serve` runs all three in one process on one asyncio loop (the web server in
-a thread); `gateway smtp`, `gateway web` and `gateway worker` run one part each, so a larger
-deployment runs several of each against one PostgreSQL database.
+a thread), outbound delivery in a child process of the worker part
+(gateway.outbound.delivery_process); `gateway smtp`, `gateway web` and `gateway worker` run
+one part each, so a larger deployment runs several of each against one PostgreSQL database.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ of the run), not one per email: a commit per email cost more than the send itsel
 recorded by a thread of the run's own while the next batch is sent, so sending never waits
 for the database (on SQLite, for the write lock a composing worker holds: waiting for it took
 40% of a digest run's delivery time). Delivery is at-least-once: a worker that dies between
-the relay's 250 and the record sends those emails (at most two batches: the one being
-recorded and the one being sent) again once the lease runs out; a row whose lease ran out
-while it was being sent is not overwritten by the late result.
+the relay's 250 and the record sends those emails again once the lease runs out (at most
+MAX_UNRECORDED_BATCHES batches waiting to be recorded and the one being sent); a row whose
+lease ran out while it was being sent is not overwritten by the late result.
 
 Without a relay (the embedded default) mail is written to settings.maildir, so the walk-through
 can read it as files. Logs name outbox ids and relay replies, never bodies or tokens.
@@ -56,10 +56,11 @@ DEFAULT_DELIVERY_LIMIT = 250
 # short enough that a crashed worker's mail goes out soon after.
 LEASE = timedelta(minutes=10)
 # Sends whose results are recorded together (see the module docstring): a commit per 25
-# sends costs little, and a crash resends at most 25 emails.
+# sends costs little.
 RECORD_BATCH = 25
 # Batches sent but not yet recorded, at most: sending goes on while the database is busy
-# (on SQLite, while a composing worker holds the write lock) up to this many.
+# (on SQLite, while a composing worker holds the write lock) up to this many, so a crash
+# resends at most (4 + 1) * 25 emails.
 MAX_UNRECORDED_BATCHES = 4
 SMTP_TIMEOUT_SECONDS = 30
 # Retries back off exponentially from one minute, at most six hours apart; after this many
@@ -146,9 +147,9 @@ def deliver_due(
 
 
 class _Recorder:
-    """Records a run's send results in a thread of its own, one batch at a time: a batch is
-    handed over once the one before it is recorded, and leaving the block waits for the last
-    (and raises what recording raised)."""
+    """Records a run's send results in a thread of its own, a batch at a time and in order:
+    handing over a batch waits while MAX_UNRECORDED_BATCHES are still being recorded, and
+    leaving the block waits for them all (and raises what recording raised)."""
 
     def __init__(self, database: Database, *, now: datetime) -> None:
         self._database = database
