@@ -19,7 +19,9 @@ rows and their commits in this process; claiming, VERP, the SMTP session and rec
 results in the worker's delivery process (started before the clock runs, as the worker
 starts it at start-up), woken as mail is queued. Both use one SMTP connection at a time.
 
-    python bench/notify_fanout.py [--members 1000] [--users 10000] [--postgres URL]
+    python bench/notify_fanout.py [--members 1000] [--history 0] [--users 10000] [--postgres URL]
+
+`--history N` gives the fan-out room N earlier emails to each member (threading reads them).
 
 Prints stable `key: value` lines: emails, seconds, emails/s, and each gateway run's emails/s
 as a ratio of its baseline (target >= 0.5).
@@ -48,6 +50,7 @@ TARGET_RATIO = 0.5
 ROOM_SIZE = 20  # digest run: users share rooms of this size
 MESSAGES_PER_ROOM = 3
 SENT_POLL_SECONDS = 0.01
+HISTORY_INSERT_ROWS = 50_000
 
 
 def settings_for(url: str, data_dir: Path, sink_port: int):  # type: ignore[no-untyped-def]
@@ -140,13 +143,14 @@ def send_until_done(database, worker, expected: int) -> float:  # type: ignore[n
 
     started = time.perf_counter()
     # Composed at the benchmark's clock; the delivery process sends by the real one, later.
+    # (Emails composed after NOW are this run's: seeded history is older.)
     worker.queue_until_done(lambda: NOW + timedelta(days=1), more=lambda: True)
     while True:
         with database.read_session() as session:
             sent = session.scalar(
                 select(func.count())
                 .select_from(OutboxEmail)
-                .where(OutboxEmail.state == OutboxState.SENT)
+                .where(OutboxEmail.state == OutboxState.SENT, OutboxEmail.created_at > NOW)
             )
         if (sent or 0) >= expected:
             return time.perf_counter() - started
@@ -167,7 +171,13 @@ def outbox_raws(database, kind: str) -> list[bytes]:  # type: ignore[no-untyped-
     from gateway.store.models import OutboxEmail
 
     with database.read_session() as session:
-        return list(session.scalars(select(OutboxEmail.raw).where(OutboxEmail.kind == kind)))
+        return list(
+            session.scalars(
+                select(OutboxEmail.raw).where(
+                    OutboxEmail.kind == kind, OutboxEmail.created_at > NOW
+                )
+            )
+        )
 
 
 def baseline(port: int, raws: list[bytes]) -> float:
@@ -179,7 +189,34 @@ def baseline(port: int, raws: list[bytes]) -> float:
     return time.perf_counter() - started
 
 
-def run_fanout(url: str, data_dir: Path, port: int, members: int) -> tuple[int, float, float]:
+def seed_room_history(database, room_id: int, member_ids: list[int], emails: int) -> None:  # type: ignore[no-untyped-def]
+    """`emails` earlier room emails in the outbox for each member but the first (the author
+    of the fanned-out message), as a room with that much history has sent them."""
+    from sqlalchemy import insert
+
+    from gateway.store.models import OutboxEmail
+
+    sent_at = NOW - timedelta(days=10)
+    rows = []
+    for number in range(emails):
+        for user_id in member_ids[1:]:
+            rows.append(
+                {"kind": "room_message", "created_at": sent_at, "room_id": room_id,
+                 "user_id": user_id, "envelope_from": f"bounces@{MAIL_DOMAIN}",
+                 "recipient": f"user{user_id}@members.bench.example",
+                 "message_id_header": f"gw.history.{number}.{user_id}@{MAIL_DOMAIN}",
+                 "raw": b"Subject: earlier\r\n\r\nearlier\r\n", "state": "sent",
+                 "attempts": 1, "next_attempt_at": sent_at, "sent_at": sent_at}
+            )  # fmt: skip
+        if len(rows) >= HISTORY_INSERT_ROWS or number == emails - 1:
+            with database.engine.begin() as connection:
+                connection.execute(insert(OutboxEmail.__table__), rows)
+            rows = []
+
+
+def run_fanout(
+    url: str, data_dir: Path, port: int, members: int, history: int
+) -> tuple[int, float, float]:
     from gateway.core.messages import post_message
     from gateway.store.database import Database
     from gateway.store.models import Origin
@@ -188,6 +225,7 @@ def run_fanout(url: str, data_dir: Path, port: int, members: int) -> tuple[int, 
     database = Database(url)
     ids = seed_users(database, members + 1)
     seed_room(database, 1, ids)
+    seed_room_history(database, 1, ids, history)
     worker = started_worker(database, settings_for(url, data_dir, port))
     try:
         started = time.perf_counter()
@@ -270,6 +308,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument(
+        "--history", type=int, default=0, help="earlier room emails per member (fan-out run)"
+    )
     parser.add_argument("--postgres", metavar="URL", help="run on this PostgreSQL database (wiped)")
     args = parser.parse_args()
     port = free_port()
@@ -283,8 +324,8 @@ def main() -> None:
             data_dir = Path(tmp)
             url = args.postgres or f"sqlite:///{data_dir / 'gateway.db'}"
             print(f"bench: notify_fanout backend={'postgresql' if args.postgres else 'sqlite'} "
-                  f"members={args.members} users={args.users}")  # fmt: skip
-            report("fanout", *run_fanout(url, data_dir, port, args.members))
+                  f"members={args.members} history={args.history} users={args.users}")  # fmt: skip
+            report("fanout", *run_fanout(url, data_dir, port, args.members, args.history))
             report("digest", *run_digest(url, data_dir, port, args.users))
     finally:
         sink.terminate()
