@@ -206,8 +206,10 @@ def _envelope_sender(settings: Settings, keys: ReplyKeys) -> Callable[[int, str]
 def _claim_due(
     database: Database, sender: Callable[[int, str], str], *, now: datetime, limit: int
 ) -> list[_Claimed]:
-    """Due rows, their attempt counted and their lease taken, in one SELECT and one UPDATE."""
-    with database.transaction() as session:
+    """Due rows, their attempt counted and their lease taken, in one SELECT and one UPDATE
+    (in a prompt transaction: see Database.promptly)."""
+
+    def claim(session: Session) -> list[_Claimed]:
         rows = session.execute(
             select(
                 OutboxEmail.id,
@@ -234,6 +236,8 @@ def _claim_due(
             for row in rows
         ]  # fmt: skip
 
+    return database.promptly(claim)
+
 
 def _record(
     database: Database, results: Sequence[tuple[_Claimed, _SendResult]], *, now: datetime
@@ -242,7 +246,8 @@ def _record(
     not per row); the rows' new states, leaving out the rows that changed hands meanwhile."""
     if not results:
         return []
-    with database.transaction() as session:
+
+    def record(session: Session) -> list[OutboxState]:
         current = {
             row.id: (row.state, row.attempts)
             for row in session.execute(
@@ -265,6 +270,8 @@ def _record(
         for values, ids in changes.items():
             _update(session, ids, dict(values))
         return states
+
+    return database.promptly(record)
 
 
 def _update(session: Session, ids: Sequence[int], values: dict[str, Any]) -> None:
