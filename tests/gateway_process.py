@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,20 @@ def _stop(process: subprocess.Popen[str], *, kill: bool) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def still_running(pids: Iterable[int], *, timeout: float = STARTUP_TIMEOUT) -> set[int]:
+    """Those of `pids` still running once they all exited or `timeout` seconds passed (a
+    zombie not yet reaped counts as exited)."""
+    deadline = time.monotonic() + timeout
+    while (running := {pid for pid in pids if _running(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return running
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in {"Z", "X"}

@@ -35,11 +35,11 @@ from gateway.outbound.composition import (
     new_message_id,
     one_line,
     render_email_template,
+    rendered_body,
 )
 from gateway.outbound.email_bytes import (
     BodyEncoder,
     address_line,
-    alternative_body,
     date_line,
     header_line,
 )
@@ -161,13 +161,7 @@ def _compose(
         header_line("X-Auto-Response-Suppress", "All"),
         header_line(LOOP_HEADER, settings.mail_domain),
     ]
-    encoder = BodyEncoder()
-    lines.append(
-        alternative_body(
-            encoder.encode(render_email_template(AUTO_REPLY_TEMPLATES, "body.txt", context)),
-            encoder.encode(render_email_template(AUTO_REPLY_TEMPLATES, "body.html", context)),
-        )
-    )
+    lines.append(rendered_body(AUTO_REPLY_TEMPLATES, context, BodyEncoder()))
     return b"".join(lines), message_id
 
 

@@ -364,18 +364,22 @@ def compose_site_email(
         lines.append(header_line("List-Unsubscribe", _angle(unsubscribe_url)))
         # RFC 8058 section 3.1: a POST of exactly this body unsubscribes.
         lines.append(header_line("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-    lines.append(
-        alternative_body(
-            encoder.encode(render_email_template(folder, "body.txt", context)),
-            encoder.encode(render_email_template(folder, "body.html", context)),
-        )
-    )
+    lines.append(rendered_body(folder, context, encoder))
     return ComposedEmail(message_id=message_id, recipient=user.email, raw=b"".join(lines))
 
 
 def render_email_template(folder: str, name: str, context: dict[str, Any]) -> str:
     """One part (subject.txt, body.txt, body.html) of an email kind's templates."""
     return TEMPLATES.get_template(f"{folder}/{name}").render(context)
+
+
+def rendered_body(folder: str, context: dict[str, Any], encoder: BodyEncoder) -> bytes:
+    """The MIME body of an email kind: its body.txt and body.html templates rendered from
+    `context`, as the multipart/alternative the headers end with."""
+    return alternative_body(
+        encoder.encode(render_email_template(folder, "body.txt", context)),
+        encoder.encode(render_email_template(folder, "body.html", context)),
+    )
 
 
 def _render(name: str, context: dict[str, Any]) -> str:

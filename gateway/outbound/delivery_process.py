@@ -55,11 +55,13 @@ class DeliveryProcess:
     def __init__(
         self,
         settings: Settings,
+        keys: ReplyKeys,
         *,
         interval: float = DEFAULT_INTERVAL_SECONDS,
         configure_logging: Callable[[], None] | None = None,
     ) -> None:
         self._settings = settings
+        self._keys = keys
         self._interval = interval
         self._configure_logging = configure_logging
         self._lock = threading.Lock()
@@ -100,7 +102,7 @@ class DeliveryProcess:
         ours, theirs = context.Pipe()
         process = context.Process(
             target=_deliver_until_stopped,
-            args=(self._settings, theirs, self._interval, self._configure_logging),
+            args=(self._settings, self._keys, theirs, self._interval, self._configure_logging),
             name="gateway-delivery",
             daemon=True,
         )
@@ -134,6 +136,7 @@ class DeliveryProcess:
 
 def _deliver_until_stopped(
     settings: Settings,
+    keys: ReplyKeys,
     wake: Connection,
     interval: float,
     configure_logging: Callable[[], None] | None,
@@ -146,7 +149,6 @@ def _deliver_until_stopped(
     if configure_logging is not None:
         configure_logging()
     database = Database(settings.database_url)
-    keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
     wake.send_bytes(_READY)
     try:
         while True:

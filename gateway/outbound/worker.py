@@ -75,7 +75,7 @@ class OutboundWorker:
         self._settings = settings
         self._keys = keys
         self.delivery = DeliveryProcess(
-            settings, interval=delivery_interval, configure_logging=configure_logging
+            settings, keys, interval=delivery_interval, configure_logging=configure_logging
         )
         self._next_digest_scan: datetime | None = None  # None: at the next pass
 

@@ -46,8 +46,13 @@ class Database:
         )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._prompt_engine: Engine | None = None  # SQLite: made on first use
-        self._prompt_sessions: sessionmaker[Session] | None = None
+        # SQLite: the same connections but no busy handler, for `promptly` (connects lazily).
+        self._prompt_engine = (
+            self._create_engine(begin="BEGIN IMMEDIATE", echo=echo, busy_ms=0)
+            if self.is_sqlite
+            else self.engine
+        )
+        self._prompt_sessions = sessionmaker(self._prompt_engine, expire_on_commit=False)
 
     def _create_engine(
         self, *, begin: str, echo: bool, busy_ms: int = SQLITE_BUSY_TIMEOUT_MS
@@ -88,11 +93,6 @@ class Database:
         if not self.is_sqlite:
             with self.transaction() as session:
                 return work(session)
-        if self._prompt_sessions is None:
-            self._prompt_engine = self._create_engine(
-                begin="BEGIN IMMEDIATE", echo=False, busy_ms=0
-            )
-            self._prompt_sessions = sessionmaker(self._prompt_engine, expire_on_commit=False)
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
         while True:
             try:
@@ -109,7 +109,7 @@ class Database:
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
-        if self._prompt_engine is not None:
+        if self._prompt_engine is not self.engine:
             self._prompt_engine.dispose()
 
 

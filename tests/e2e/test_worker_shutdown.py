@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
 
 from gateway.settings import Settings
 
-from gateway_process import gateway_environment, gateway_process
+from gateway_process import gateway_environment, gateway_process, still_running
 from recording_relay import RecordingRelay
 
 pytestmark = pytest.mark.e2e
@@ -27,22 +26,6 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _running(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie waiting to be reaped does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in {"Z", "X"}
-
-
-def _wait_until_none_run(pids: set[int]) -> set[int]:
-    deadline = time.monotonic() + EXIT_TIMEOUT
-    while (running := {pid for pid in pids if _running(pid)}) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return running
-
-
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
 def test_the_delivery_process_ends_with_the_worker(settings: Settings, how: str) -> None:
     with RecordingRelay() as relay:
@@ -52,4 +35,4 @@ def test_the_delivery_process_ends_with_the_worker(settings: Settings, how: str)
             assert children, "the worker runs no child process"
             os.kill(worker.pid, getattr(signal, how))
             worker.wait(timeout=EXIT_TIMEOUT)
-        assert _wait_until_none_run(children) == set()
+        assert still_running(children, timeout=EXIT_TIMEOUT) == set()

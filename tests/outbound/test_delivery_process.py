@@ -9,7 +9,6 @@ import signal
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +23,8 @@ from gateway.outbound.worker import OutboundWorker
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import OutboxState
+
+from gateway_process import still_running
 
 # Long enough that only a nudge (not the interval) can explain a prompt delivery.
 SLOW_INTERVAL = 600.0
@@ -40,17 +41,7 @@ def worker(
 
 
 def _wait_until_gone(pid: int, *, timeout: float = EXIT_TIMEOUT) -> bool:
-    """True once `pid` has exited (a zombie not yet reaped counts as exited)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return True
-        if state in {"Z", "X"}:
-            return True
-        time.sleep(0.05)
-    return False
+    return not still_running([pid], timeout=timeout)
 
 
 def test_mail_queued_by_the_worker_is_delivered_by_its_delivery_process(
