@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
-from gateway.inbound.intake import reply_text_of
+from gateway.inbound.preparation import reply_text_of
 from gateway.inbound.parsing import parse_email
 
 

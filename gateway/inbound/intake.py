@@ -1,10 +1,11 @@
 """The intake pipeline: what becomes of received emails, whatever carried them.
 
 Every transport (the SMTP listener, later the IMAP poller) runs each delivery through two
-steps. `prepare_email` is everything that needs no database: parse, dedupe key, classify
-(bounce? auto-reply?), extract the reply text and files. `accept_emails` then, in the caller's
-transaction (the caller commits), dedupes, routes each email to a room member by its reply
-address, checks the sender, posts, and records every email with its outcome. It runs stage
+steps. gateway.inbound.preparation is everything that needs no database: parse, dedupe key,
+classify (bounce? auto-reply?), extract the reply text and files. `accept_emails` then, in
+the caller's transaction (the caller commits), dedupes, routes each email to a room member by
+its reply address, checks the sender, posts (or holds, when the trusted MTA in front says the
+mail failed DMARC), and records every email with its outcome. It runs stage
 by stage over the whole batch, so each stage that touches the database does so once for all
 the emails of the batch: a busy SMTP listener pays per batch, not per email. Keeping the
 pure step apart lets a transport run it while the database is busy with the previous batch.
@@ -23,50 +24,37 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import PurePosixPath
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.core.bounce_addresses import PREFIX as BOUNCE_PREFIX
-from gateway.core.bounce_addresses import verify_bounce_local_part
-from gateway.core.bounces import record_bounce
-from gateway.core.errors import DomainError, InvalidInput, NotAllowed
-from gateway.core.messages import Draft, NewFile, PostedMessage, post_messages
-from gateway.core.reply_addresses import ReplyKeys, ReplyTarget, resolve_reply_addresses
-from gateway.core.users import find_user_by_email
-from gateway.inbound.classification import (
-    Bounce,
-    asks_for_no_out_of_office,
-    detect_automated,
-    detect_bounce,
+from gateway.core.errors import DomainError
+from gateway.core.messages import Draft, PostedMessage, post_messages
+from gateway.core.reply_addresses import ReplyTarget, resolve_reply_addresses
+from gateway.inbound.bounce_scoring import score_bounces
+from gateway.inbound.classification import asks_for_no_out_of_office
+from gateway.inbound.parsing import ParsedEmail
+from gateway.inbound.preparation import (
+    Envelope,
+    IntakeConfig,
+    PreparedEmail,
+    is_system_address,
+    prepare_deliveries,
+    prepare_email,
 )
-from gateway.inbound.parsing import ParsedEmail, parse_email
-from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
+from gateway.inbound.sender_check import check_sender
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
 log = logging.getLogger(__name__)
 
-# Local parts of our domain that are not reply addresses but must accept mail: postmaster
-# (RFC 5321 section 4.5.1), abuse (RFC 2142), and the envelope sender of our own mail, where
-# bounces arrive.
-SYSTEM_LOCAL_PARTS = frozenset({"postmaster", "abuse", "bounces"})
 RAW_KEEP_LIMIT = 1024 * 1024  # bytes of each inbound message kept for the operator
-MAX_FILES = 20
-# Executable and script types that mail clients warn about; refused rather than stored.
-BLOCKED_EXTENSIONS = frozenset(
-    {
-        ".app", ".bat", ".cmd", ".com", ".cpl", ".dll", ".exe", ".hta", ".img", ".iso", ".jar",
-        ".js", ".jse", ".lnk", ".msi", ".msp", ".pif", ".ps1", ".reg", ".scr", ".vbe", ".vbs",
-        ".wsf", ".wsh",
-    }
-)  # fmt: skip
 
 
 # Statements built once at import: they run for every batch of received emails.
 _EARLIER_DELIVERIES = select(
     InboundEmail.id,
     InboundEmail.dedupe_key,
+    InboundEmail.content_hash,
     InboundEmail.outcome,
     InboundEmail.reason,
     InboundEmail.message_id,
@@ -80,20 +68,20 @@ _MESSAGES_BY_OUR_IDS = select(
     OutboxEmail.message_id.is_not(None),
 )
 MAX_OUR_IDS_PER_EMAIL = 10
+# Outcomes a later delivery of the same message is processed again for: the sender may be
+# let in since, or the reading that failed may work after an upgrade.
+_PROCESSED_AGAIN = frozenset({InboundOutcome.REJECTED, InboundOutcome.FAILED})
+REUSED_ID_NOTE = "its Message-ID was used before by another message, so it was taken as new"
 
-
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """The SMTP envelope of one delivery: `mail_from` is "" for the null sender `<>`."""
-
-    mail_from: str
-    recipient: str
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeConfig:
-    keys: ReplyKeys
-    mail_domain: str
+__all__ = [
+    "Envelope",
+    "IntakeConfig",
+    "IntakeResult",
+    "PreparedEmail",
+    "accept_emails",
+    "prepare_deliveries",
+    "prepare_email",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,50 +92,7 @@ class IntakeResult:
     message_id: int | None = None
     error: DomainError | None = None
     duplicate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedEmail:
-    """What can be known of a received email without the database."""
-
-    raw: bytes
-    envelope: Envelope
-    parsed: ParsedEmail
-    key: str
-    # Bounce, automated or operator mail: (outcome, reason); such mail is never posted.
-    kept_as: tuple[InboundOutcome, str] | None
-    reply: ReplyText
-    files: list[NewFile]
-    # Why the content cannot be posted (no text, blocked file...), if it cannot.
-    content_refusal: DomainError | None
-    # The member the recipient address names, when the transport already looked it up
-    # (SMTP, at RCPT); posting still checks their membership in the transaction.
-    target: ReplyTarget | None = None
-    # The failed delivery a bounce reports (scored against the address in accept_emails).
-    bounce: Bounce | None = None
-
-
-def prepare_email(
-    raw: bytes, envelope: Envelope, config: IntakeConfig, *, target: ReplyTarget | None = None
-) -> PreparedEmail:
-    """Parse, classify and extract one delivery. Pure: no database, never raises."""
-    parsed = parse_email(raw)
-    bounce = detect_bounce(parsed, envelope.mail_from)
-    kept_as = _kept_as(parsed, envelope, config, bounce)
-    reply, files, refusal = ReplyText("", ""), [], None
-    if kept_as is None:
-        reply = reply_text_of(parsed)
-        try:
-            files = _files(parsed)
-            if not reply.text and not files:
-                raise InvalidInput(
-                    "no reply text was found in your email: write your answer above the "
-                    "quoted message"
-                )
-        except DomainError as error:
-            refusal = error
-    key = dedupe_key(parsed.message_id, raw, envelope.recipient)
-    return PreparedEmail(raw, envelope, parsed, key, kept_as, reply, files, refusal, target, bounce)
+    note: str = ""  # said to the sender besides the outcome (a reused Message-ID)
 
 
 def accept_emails(
@@ -164,71 +109,27 @@ def accept_emails(
         if email.prepared.kept_as is not None:
             email.decide(*email.prepared.kept_as)
     _route(session, fresh, config)
-    _score_bounces(session, fresh, config, now)
+    score_bounces(
+        session,
+        [
+            (e.prepared.envelope.recipient, e.prepared.bounce)
+            for e in fresh
+            if e.prepared.bounce is not None and e.outcome is InboundOutcome.BOUNCE
+        ],
+        config.keys,
+        now,
+    )
     drafts = _draft_replies(session, fresh, config)
     _post(session, drafts, now)
     _record(session, fresh, now)
+    held = [e for e in fresh if e.outcome is InboundOutcome.HELD and e.target is not None]
+    if held:
+        from gateway.core.held_replies import note_held_replies  # LEAD-TODO: top-level import
+
+        note_held_replies(
+            session, [(e.target.user_id, e.target.room_id, e.reason) for e in held], now=now
+        )
     return [email.result() for email in emails]
-
-
-def dedupe_key(message_id: str | None, raw: bytes, recipient: str) -> str:
-    """Message-ID + recipient; without a Message-ID, a hash of the raw bytes instead."""
-    identity = (
-        message_id.encode("utf-8", "surrogateescape")
-        if message_id
-        else hashlib.sha256(raw).digest()
-    )
-    return hashlib.sha256(identity + b"\0" + recipient.lower().encode()).hexdigest()
-
-
-def is_system_address(address: str, mail_domain: str) -> bool:
-    """postmaster@, abuse@, bounces@ and the VERP bounce addresses of our domain (whose
-    token is checked when the bounce is scored, not at RCPT: a bad one is kept, not scored)."""
-    local_part, _, domain = address.lower().rpartition("@")
-    if domain != mail_domain.lower():
-        return False
-    return local_part in SYSTEM_LOCAL_PARTS or local_part.startswith(BOUNCE_PREFIX)
-
-
-def _score_bounces(
-    session: Session, emails: list[_Email], config: IntakeConfig, now: datetime
-) -> None:
-    """Count each bounce against the address that failed: the one our VERP envelope sender
-    names (the bounce is about an email we sent), else the report's Final-Recipient, if it
-    is one of our users' addresses, the only ones we mail (a stray report about a stranger
-    changes nothing)."""
-    for email in emails:
-        bounce = email.prepared.bounce
-        if bounce is None or email.outcome is not InboundOutcome.BOUNCE:
-            continue
-        address = _bounced_address(session, email.prepared.envelope.recipient, bounce, config)
-        if address is not None:
-            record_bounce(
-                session, address, permanent=bounce.permanent, status=bounce.status, now=now
-            )
-
-
-def _bounced_address(
-    session: Session, recipient: str, bounce: Bounce, config: IntakeConfig
-) -> str | None:
-    local_part = recipient.rpartition("@")[0]
-    outbox_id = verify_bounce_local_part(local_part, config.keys)
-    if outbox_id is not None:
-        return session.scalar(select(OutboxEmail.recipient).where(OutboxEmail.id == outbox_id))
-    if bounce.recipient is None:
-        return None
-    # Found by the users' unique address index, not by scanning the outbox for it.
-    return bounce.recipient if find_user_by_email(session, bounce.recipient) else None
-
-
-def reply_text_of(parsed: ParsedEmail) -> ReplyText:
-    """The reply a person wrote in this email, with what was trimmed away."""
-    # Prefer text/plain (EMAIL-RULES 1.9); HTML-only mail has its quote container cut first.
-    if parsed.text and parsed.text.strip():
-        return extract_reply_text(parsed.text)
-    if parsed.html:
-        return extract_reply_from_html(parsed.html)
-    return ReplyText(text="", elided="")
 
 
 @dataclass(slots=True, eq=False)
@@ -245,10 +146,11 @@ class _Email:
     record_id: int | None = None  # set when an earlier, refused delivery was recorded
     duplicate_of: _Email | None = field(default=None, repr=False)
     earlier: IntakeResult | None = None
+    key: str = ""  # the dedupe key it is recorded under
+    note: str = ""
 
-    @property
-    def key(self) -> str:
-        return self.prepared.key
+    def __post_init__(self) -> None:
+        self.key = self.prepared.key
 
     def decide(self, outcome: InboundOutcome, reason: str = "") -> None:
         self.decided, self.outcome, self.reason = True, outcome, reason
@@ -269,27 +171,36 @@ class _Email:
                 first.message_id,
                 first.error,
                 duplicate=True,
+                note=first.note,
             )
         assert self.record_id is not None
-        return IntakeResult(self.outcome, self.reason, self.record_id, self.message_id, self.error)
+        return IntakeResult(
+            self.outcome, self.reason, self.record_id, self.message_id, self.error, note=self.note
+        )
 
 
 def _skip_duplicates(session: Session, emails: list[_Email]) -> list[_Email]:
     """The emails not seen before; the rest answer as they did the first time.
 
     A retry after a lost 250, or the same mail by two routes, is stored once (EMAIL-RULES
-    1.4). A delivery that was refused is processed again: the sender may be let in since.
+    1.4): same Message-ID, recipient and body. A reused Message-ID with another body is a
+    message of its own, recorded under a key that adds its body. A delivery that was refused
+    or could not be read is processed again: the sender may be let in since, or an upgrade
+    may read it. An operator's replay updates the record it replays.
     """
-    rows = session.connection().execute(
-        _EARLIER_DELIVERIES, {"keys": list({email.key for email in emails})}
-    )
+    keys = {email.key for email in emails} | {_reused_id_key(email) for email in emails}
+    rows = session.connection().execute(_EARLIER_DELIVERIES, {"keys": list(keys)})
     earlier = {row.dedupe_key: row for row in rows}
     fresh: dict[str, _Email] = {}
     for email in emails:
-        row = earlier.get(email.key)
+        if email.prepared.replay_of is not None:
+            email.record_id = email.prepared.replay_of
+            fresh[f"replay {email.record_id}"] = email
+            continue
+        row = _earlier_row(email, earlier)
         if email.key in fresh:
             email.duplicate_of = fresh[email.key]
-        elif row is not None and row.outcome is not InboundOutcome.REJECTED:
+        elif row is not None and row.outcome not in _PROCESSED_AGAIN:
             email.earlier = IntakeResult(
                 row.outcome, row.reason, row.id, row.message_id, duplicate=True
             )
@@ -299,21 +210,20 @@ def _skip_duplicates(session: Session, emails: list[_Email]) -> list[_Email]:
     return list(fresh.values())
 
 
-def _kept_as(
-    parsed: ParsedEmail, envelope: Envelope, config: IntakeConfig, bounce: Bounce | None
-) -> tuple[InboundOutcome, str] | None:
-    """Bounces and automated mail are kept, never posted as a person's words (EMAIL-RULES 2)."""
-    if bounce is not None:
-        return InboundOutcome.BOUNCE, (
-            f"{'permanent' if bounce.permanent else 'temporary'} failure for "
-            f"{bounce.recipient or 'an unknown recipient'} (status {bounce.status or 'unknown'})"
-        )
-    automated = detect_automated(parsed, envelope.mail_from)
-    if automated is not None:
-        return InboundOutcome.AUTOMATED, automated.reason
-    if is_system_address(envelope.recipient, config.mail_domain):
-        return InboundOutcome.KEPT, "for the operator"
-    return None
+def _earlier_row(email: _Email, earlier: dict[str, Row]) -> Row | None:
+    """The record of an earlier delivery of this same message; under a reused Message-ID
+    with another body, the email takes the key that adds its body."""
+    row = earlier.get(email.key)
+    if row is None or row.content_hash in (None, email.prepared.content_hash):
+        return row
+    email.key = _reused_id_key(email)
+    email.note = REUSED_ID_NOTE
+    return earlier.get(email.key)
+
+
+def _reused_id_key(email: _Email) -> str:
+    identity = f"{email.prepared.key} {email.prepared.content_hash}"
+    return hashlib.sha256(identity.encode()).hexdigest()
 
 
 def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None:
@@ -345,15 +255,21 @@ def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None
 def _draft_replies(
     session: Session, emails: list[_Email], config: IntakeConfig
 ) -> list[tuple[_Email, Draft]]:
-    """A draft message for each email still open; refusals for the ones that cannot post."""
+    """A draft message for each email still open; refusals for the ones that cannot post,
+    and a hold for the ones the trusted MTA in front found failing DMARC."""
     drafts = []
     for email in emails:
         if email.decided or email.target is None:
             continue
         try:
-            drafts.append((email, _draft(email.prepared, email.target)))
+            draft = _draft(email.prepared, email.target)
         except DomainError as refusal:
             email.refuse(refusal)
+            continue
+        if email.prepared.held_because is not None:
+            email.decide(InboundOutcome.HELD, email.prepared.held_because)
+        else:
+            drafts.append((email, draft))
     parents = _messages_answered(session, [email for email, _ in drafts], config.mail_domain)
     return [
         (email, _with_parent(draft, email, parents, config.mail_domain)) for email, draft in drafts
@@ -361,7 +277,8 @@ def _draft_replies(
 
 
 def _draft(prepared: PreparedEmail, target: ReplyTarget) -> Draft:
-    _check_sender(prepared.parsed, target)
+    assert prepared.parsed is not None  # unreadable mail is kept as failed, never drafted
+    check_sender(prepared.parsed, target)
     if prepared.content_refusal is not None:
         raise prepared.content_refusal
     return Draft(
@@ -375,35 +292,10 @@ def _draft(prepared: PreparedEmail, target: ReplyTarget) -> Draft:
     )
 
 
-def _check_sender(parsed: ParsedEmail, target: ReplyTarget) -> None:
-    """The From address must be the member the reply address names (EMAIL-RULES 1.6)."""
-    if parsed.from_address is None:
-        raise InvalidInput("your email has no valid From address")
-    if parsed.from_address != target.user_email:
-        raise NotAllowed(
-            f"this reply address belongs to another person; {parsed.from_address} may not post "
-            "with it (answer from the address the notification was sent to)"
-        )
-
-
-def _files(parsed: ParsedEmail) -> list[NewFile]:
-    """The email's attachments as room files, within limits (EMAIL-RULES 1.10)."""
-    if len(parsed.attachments) > MAX_FILES:
-        raise InvalidInput(f"an email may carry at most {MAX_FILES} files")
-    files = []
-    for attachment in parsed.attachments:
-        suffix = PurePosixPath(attachment.filename.lower()).suffix
-        if suffix in BLOCKED_EXTENSIONS:
-            raise NotAllowed(
-                f"{attachment.filename} was refused: {suffix} files can carry malware; "
-                "share it as a link or in an archive instead"
-            )
-        files.append(NewFile(attachment.filename, attachment.content_type, attachment.data))
-    return files
-
-
-def _our_ids(parsed: ParsedEmail, mail_domain: str) -> list[str]:
+def _our_ids(parsed: ParsedEmail | None, mail_domain: str) -> list[str]:
     """Our Message-IDs this email answers, the one it answers directly first."""
+    if parsed is None:
+        return []
     suffix = "@" + mail_domain.lower()
     ids = [
         mid
@@ -417,7 +309,14 @@ def _messages_answered(
     session: Session, emails: list[_Email], mail_domain: str
 ) -> dict[str, tuple[int, int]]:
     """Our notification Message-IDs these emails cite -> (room message id, room id)."""
-    ids = list({mid for e in emails for mid in _our_ids(e.prepared.parsed, mail_domain)})
+    ids = list(
+        {
+            mid
+            for e in emails
+            if e.prepared.parsed
+            for mid in _our_ids(e.prepared.parsed, mail_domain)
+        }
+    )
     if not ids:
         return {}
     rows = session.connection().execute(_MESSAGES_BY_OUR_IDS, {"ids": ids})
@@ -454,10 +353,10 @@ def _record(session: Session, emails: list[_Email], now: datetime) -> None:
         for email, record_id in zip(new, ids, strict=True):
             email.record_id = record_id
     for email in emails:
-        if email not in new:  # refused before: record what became of this try
-            connection.execute(
-                _UPDATE_RECORD, [{**_record_row(email, now), "record_id": email.record_id}]
-            )
+        if email not in new:  # refused before, or replayed: record what became of this try
+            values = _record_row(email, now)
+            del values["dedupe_key"], values["received_at"]
+            connection.execute(_UPDATE_RECORD, [{**values, "record_id": email.record_id}])
 
 
 def _record_row(email: _Email, now: datetime) -> dict[str, object]:
@@ -468,7 +367,8 @@ def _record_row(email: _Email, now: datetime) -> dict[str, object]:
         "received_at": now,
         "mail_from": envelope.mail_from[:320],
         "rcpt_to": envelope.recipient[:320],
-        "message_id_header": parsed.message_id[:998] if parsed.message_id else None,
+        "message_id_header": parsed.message_id[:998] if parsed and parsed.message_id else None,
+        "content_hash": prepared.content_hash or None,
         "size": len(raw),
         "raw": raw[:RAW_KEEP_LIMIT],
         "raw_truncated": len(raw) > RAW_KEEP_LIMIT,

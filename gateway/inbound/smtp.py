@@ -2,9 +2,13 @@
 
 Owns the mapping from intake results and domain errors to SMTP replies (one table), and the
 server set-up (SIZE, STARTTLS, SMTPUTF8). Recipients are checked at RCPT, before any data,
-so nothing is ever bounced later to a forged sender (EMAIL-RULES 1.1). After DATA each
-recipient's copy goes to the group committer; `250` is answered only once it is durable, and
-any failure of ours answers `451 4.3.0` so the sending MTA retries (EMAIL-RULES 1.3).
+so nothing is ever bounced later to a forged sender (EMAIL-RULES 1.1). A recipient named
+twice is accepted once. After DATA the message is read once, off the event loop, on a small
+executor of the intake's own (hostile mail costs its own thread, never another client's
+greeting), and each recipient's copy goes to the group committer; `250` is answered only once
+it is durable, and any failure of ours answers `451 4.3.0` so the sending MTA retries
+(EMAIL-RULES 1.3). A message that cannot be read is kept (outcome failed) and refused with
+`550 5.6.0`: the same bytes would fail again, so a retry would be into the void.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.smtp import SMTP
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
@@ -34,7 +39,7 @@ from gateway.inbound.intake import (
     IntakeResult,
     PreparedEmail,
     is_system_address,
-    prepare_email,
+    prepare_deliveries,
 )
 from gateway.settings import Settings
 from gateway.store.database import Database
@@ -43,7 +48,9 @@ from gateway.store.models import InboundOutcome
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 50
-PREPARE_INLINE_BYTES = 64 * 1024
+# Threads that read received messages: as many as this machine is likely to have cores; a
+# message waits for one rather than taking CPU from the event loop or outbound composing.
+PREPARE_THREADS = 2
 REMEMBER_ACTIVE_SECONDS = 10.0
 MAX_REMEMBERED_ADDRESSES = 100_000
 MAX_REPLY_TEXT = 300
@@ -56,6 +63,10 @@ REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 No such reply address here"
 REPLY_TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 REPLY_TRY_LATER = "451 4.3.0 Temporary failure on our side, please try again later"
 REPLY_TOO_BIG = "552 5.3.4 Message too big for this system"
+REPLY_UNREADABLE = (
+    "550 5.6.0 Your email could not be read, so it was not posted; it is kept for the "
+    "operator (reference {inbound_id})"
+)
 
 # RFC 3463 enhanced status codes for each kind of refusal.
 STATUS_FOR_ERROR: tuple[tuple[type[DomainError], str], ...] = (
@@ -87,9 +98,13 @@ def reply_for_results(results: list[IntakeResult | BaseException]) -> str:
     refusals = [r.error for r in results if isinstance(r, IntakeResult) and r.error]
     if refusals and len(refusals) == len(results):
         return reply_for_error(refusals[0])
-    outcomes = [r.outcome for r in results if isinstance(r, IntakeResult) and not r.error]
+    kept = [r for r in results if isinstance(r, IntakeResult) and not r.error]
+    outcomes = [r.outcome for r in kept]
+    notes = {r.note for r in kept if r.note}
     if not outcomes or InboundOutcome.POSTED in outcomes:
-        return REPLY_OK
+        return REPLY_OK + "".join(f"; {note}" for note in sorted(notes))
+    if all(outcome is InboundOutcome.FAILED for outcome in outcomes):
+        return REPLY_UNREADABLE.format(inbound_id=kept[0].inbound_id)
     return REPLY_KEPT.format(outcome=outcomes[0].value)
 
 
@@ -158,6 +173,11 @@ class IntakeHandler:
         self._checker = checker
         self._committer = committer
         self._config = config
+        self._readers = ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="intake-read")
+
+    def close(self) -> None:
+        """Stop the reading threads (after the server stopped taking mail)."""
+        self._readers.shutdown(wait=False, cancel_futures=True)
 
     async def handle_RCPT(
         self,
@@ -167,9 +187,12 @@ class IntakeHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
+        address = address.lower()
+        if address in envelope.rcpt_tos:
+            # Named again: accepted once, so the message is read and stored once for it.
+            return REPLY_RECIPIENT_OK
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return REPLY_TOO_MANY_RECIPIENTS
-        address = address.lower()
         try:
             found = await self._check_recipient(address)
         except Exception:
@@ -201,18 +224,12 @@ class IntakeHandler:
     async def _prepare(
         self, raw: bytes, deliveries: list[tuple[Envelope, ReplyTarget | None]]
     ) -> list[PreparedEmail]:
-        """Parse and extract, no database: on the loop for a typical reply (a fraction of a
-        millisecond, done while the committer waits on the disk), in a thread for big mail."""
-
-        def prepare() -> list[PreparedEmail]:
-            return [
-                prepare_email(raw, envelope, self._config, target=target)
-                for envelope, target in deliveries
-            ]
-
-        if len(raw) <= PREPARE_INLINE_BYTES:
-            return prepare()
-        return await asyncio.to_thread(prepare)
+        """Parse and extract once for every recipient, no database, never on the event loop:
+        even a small message can be built to make a parser work hard."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._readers, prepare_deliveries, raw, deliveries, self._config
+        )
 
     async def handle_exception(self, error: Exception) -> str:
         # Our own fault must never be a 5xx: the sender would drop the mail (EMAIL-RULES 1.3).

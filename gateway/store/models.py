@@ -118,6 +118,8 @@ class InboundOutcome(enum.StrEnum):
     BOUNCE = "bounce"
     REJECTED = "rejected"
     KEPT = "kept"  # for the operator (postmaster@), nothing posted
+    FAILED = "failed"  # could not be read (the same bytes always fail): replayable
+    HELD = "held"  # failed the trusted MTA's DMARC check: waits for an operator's release
 
 
 class NotificationState(enum.StrEnum):
@@ -356,6 +358,7 @@ class InboundEmail(Base):
     """Every message received after DATA, with what became of it and why."""
 
     __tablename__ = "inbound_emails"
+    __table_args__ = (Index("ix_inbound_emails_outcome_received", "outcome", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # sha256 of (Message-ID or raw bytes, recipient): a retried delivery is stored once.
@@ -364,6 +367,8 @@ class InboundEmail(Base):
     mail_from: Mapped[str] = mapped_column(String(320))
     rcpt_to: Mapped[str] = mapped_column(String(320))
     message_id_header: Mapped[str | None] = mapped_column(String(998))
+    # sha256 of the body: the same Message-ID with another body is another message.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     raw_truncated: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.core.reply_addresses import ReplyKeys
-from gateway.inbound.intake import Envelope, IntakeConfig, prepare_email
+from gateway.inbound.preparation import Envelope, IntakeConfig, prepare_email
 
 from support import MAIL_DOMAIN, SECRET_KEY
 

@@ -240,19 +240,6 @@ def test_same_message_delivered_twice_is_stored_once(
     assert len(inbound_records(database)) == 1
 
 
-def test_too_many_recipients_is_a_temporary_refusal(
-    smtp_gateway: SMTPGateway, database, world, keys
-) -> None:
-    address = bob_address(database, world, keys)
-    transcript = smtp_gateway.deliver(
-        reply_email("bob@example.org", address, REPLY),
-        mail_from="bob@example.org",
-        rcpt_to=[address] * 51,
-    )
-    assert transcript.rcpts[-1][0] == 452 and transcript.rcpts[-1][1].startswith("4.5.3")
-    assert len(room_messages(database, world)) == 1
-
-
 def test_our_own_failure_answers_451_and_the_retry_is_stored_once(
     smtp_gateway: SMTPGateway, database: Database, world, keys
 ) -> None:

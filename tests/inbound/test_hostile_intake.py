@@ -1,0 +1,212 @@
+"""Hostile and unlucky mail over a real SMTP socket: read once, never off the event loop's
+back, kept when it cannot be read, and a reused Message-ID is not a retry."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from test_smtp import bob_address, inbound_records, room_messages
+
+import gateway.inbound.preparation as preparation
+from gateway.core.bounce_addresses import PREFIX
+from gateway.settings import Settings
+from gateway.store.models import InboundOutcome
+
+from cli_support import Cli, cli_for
+from smtp_gateway import SMTPGateway, Transcript
+from support import MAIL_DOMAIN, reply_email
+
+REPLY = "Friday works for me."
+
+
+@pytest.fixture
+def gateway_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+    tmp_path: Path,
+) -> Cli:
+    return cli_for(monkeypatch, capsys, settings, tmp_path / "cli-data")
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the messages intake parses, in order (the real parser still runs)."""
+    reads: list[int] = []
+    real = preparation.parse_email
+
+    def parse_and_count(raw: bytes):  # type: ignore[no-untyped-def]
+        reads.append(len(raw))
+        return real(raw)
+
+    monkeypatch.setattr(preparation, "parse_email", parse_and_count)
+    return reads
+
+
+def fail_reading(monkeypatch: pytest.MonkeyPatch, marker: bytes) -> None:
+    """Make reading fail for messages holding `marker`, as a parser bug would."""
+    real = preparation.parse_email
+
+    def parse_or_fail(raw: bytes):  # type: ignore[no-untyped-def]
+        if marker in raw:
+            raise ValueError("unexpected end of part")
+        return real(raw)
+
+    monkeypatch.setattr(preparation, "parse_email", parse_or_fail)
+
+
+def test_a_recipient_named_fifty_times_is_accepted_once_and_the_mail_read_once(
+    smtp_gateway: SMTPGateway, database, world, keys, monkeypatch
+) -> None:
+    reads = count_reads(monkeypatch)
+    address = bob_address(database, world, keys)
+    transcript = smtp_gateway.deliver(
+        reply_email("bob@example.org", address, REPLY),
+        mail_from="bob@example.org",
+        rcpt_to=[address] * 50,
+    )
+    assert [code for code, _ in transcript.rcpts] == [250] * 50
+    assert transcript.final[0] == 250
+    assert len(reads) == 1
+    assert len(inbound_records(database)) == 1
+    assert [m.body_source for m in room_messages(database, world)] == [REPLY]
+
+
+def test_a_mail_to_several_of_our_addresses_is_read_once(
+    smtp_gateway: SMTPGateway, database, world, keys, monkeypatch
+) -> None:
+    reads = count_reads(monkeypatch)
+    address = bob_address(database, world, keys)
+    transcript = smtp_gateway.deliver(
+        reply_email("bob@example.org", address, REPLY),
+        mail_from="bob@example.org",
+        rcpt_to=[address, f"postmaster@{MAIL_DOMAIN}", f"abuse@{MAIL_DOMAIN}"],
+    )
+    assert transcript.final[0] == 250
+    assert len(reads) == 1
+    outcomes = sorted(record.outcome for record in inbound_records(database))
+    assert outcomes == sorted([InboundOutcome.POSTED, InboundOutcome.KEPT, InboundOutcome.KEPT])
+
+
+def test_more_than_fifty_different_recipients_is_a_temporary_refusal(
+    smtp_gateway: SMTPGateway, database, world, keys
+) -> None:
+    address = bob_address(database, world, keys)
+    # VERP bounce addresses are accepted at RCPT without a database lookup.
+    others = [f"{PREFIX}{i:026d}@{MAIL_DOMAIN}" for i in range(50)]
+    transcript = smtp_gateway.deliver(
+        reply_email("bob@example.org", address, REPLY),
+        mail_from="bob@example.org",
+        rcpt_to=[address, *others],
+    )
+    assert [code for code, _ in transcript.rcpts[:50]] == [250] * 50
+    assert transcript.rcpts[50][0] == 452 and transcript.rcpts[50][1].startswith("4.5.3")
+
+
+def test_html_with_an_unclosed_marked_section_is_posted_not_answered_451(
+    smtp_gateway: SMTPGateway, database, world, keys
+) -> None:
+    address = bob_address(database, world, keys)
+    raw = reply_email(
+        "bob@example.org", address, "", html="<p>Friday works for me.</p><![foo[x <b>bold"
+    )
+    transcript = smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+    assert transcript.final[0] == 250, transcript.final
+    [message] = room_messages(database, world)
+    assert message.body_source.startswith("Friday works for me.")
+
+
+def test_mail_that_cannot_be_read_is_kept_refused_once_and_replayed_after_a_fix(
+    smtp_gateway: SMTPGateway, database, world, keys, monkeypatch, gateway_cli: Cli
+) -> None:
+    address = bob_address(database, world, keys)
+    raw = reply_email("bob@example.org", address, "UNREADABLE-PART " + REPLY)
+    with monkeypatch.context() as patch:  # a reader with a bug, until the upgrade below
+        fail_reading(patch, b"UNREADABLE-PART")
+        first = smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+        again = smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+        listed = gateway_cli("inbound", "list", "--outcome", "failed")
+
+    [record] = inbound_records(database)
+    for transcript in (first, again):
+        code, text = transcript.final
+        assert code == 550 and text.startswith("5.6.0"), transcript.final
+        assert f"reference {record.id}" in text
+    assert record.outcome is InboundOutcome.FAILED
+    assert "ValueError: unexpected end of part" in record.reason
+    assert room_messages(database, world) == []
+    assert listed.code == 0 and listed.out.startswith(f"{record.id}\t")
+    assert "failed" in listed.out and "unexpected end of part" in listed.out
+
+    retried = gateway_cli("inbound", "retry", str(record.id))
+    assert retried.code == 0, retried.err
+    assert retried.out.startswith(f"{record.id}: posted")
+    [message] = room_messages(database, world)
+    assert message.body_source == "UNREADABLE-PART " + REPLY
+    [record] = inbound_records(database)
+    assert (record.outcome, record.message_id) == (InboundOutcome.POSTED, message.id)
+    assert gateway_cli("inbound", "list", "--outcome", "failed").out == ""
+    refused = gateway_cli("inbound", "retry", str(record.id))
+    assert refused.code == 1 and "only failed or rejected email is retried" in refused.err
+
+
+def test_a_reused_message_id_with_other_words_is_posted_as_its_own_message(
+    smtp_gateway: SMTPGateway, database, world, keys
+) -> None:
+    address = bob_address(database, world, keys)
+    mid = "<same-id@mail.example.org>"
+    first = reply_email("bob@example.org", address, REPLY, message_id=mid)
+    second = reply_email("bob@example.org", address, "And Monday too.", message_id=mid)
+
+    def deliver(raw: bytes) -> Transcript:
+        return smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+
+    assert deliver(first).final == (250, "2.0.0 OK: posted")
+    code, text = deliver(second).final
+    assert code == 250 and "Message-ID was used before by another message" in text
+    for raw in (first, second):  # retries of either are still stored once
+        assert deliver(raw).final[0] == 250
+    bodies = [m.body_source for m in room_messages(database, world)]
+    assert bodies == [REPLY, "And Monday too."]
+    assert len(inbound_records(database)) == 2
+
+
+def test_a_second_client_is_greeted_while_a_message_is_being_read(
+    smtp_gateway: SMTPGateway, database, world, keys, monkeypatch
+) -> None:
+    address = bob_address(database, world, keys)
+    reading, go_on = threading.Event(), threading.Event()
+    real = preparation.parse_email
+
+    def slow_parse(raw: bytes):  # type: ignore[no-untyped-def]
+        reading.set()
+        go_on.wait(timeout=30)  # a parser busy on hostile bytes
+        return real(raw)
+
+    monkeypatch.setattr(preparation, "parse_email", slow_parse)
+    results: list[Transcript] = []
+    sender = threading.Thread(
+        target=lambda: results.append(
+            smtp_gateway.deliver(
+                reply_email("bob@example.org", address, REPLY),
+                mail_from="bob@example.org",
+                rcpt_to=[address],
+            )
+        )
+    )
+    sender.start()
+    try:
+        assert reading.wait(timeout=10)
+        assert _greeting(smtp_gateway.port).startswith(b"220 ")
+    finally:
+        go_on.set()
+        sender.join(timeout=30)
+    assert results and results[0].final[0] == 250
+
+
+def _greeting(port: int, timeout: float = 10.0) -> bytes:
+    """The first line another client gets from the listener (generous bound: not a timing)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as client:
+        return client.recv(512)
