@@ -2,25 +2,35 @@
 
 Owns the rules that keep sign-in safe: one refusal message and the same scrypt work whether
 the address is unknown or the password wrong (so neither the answer nor its timing says which
-addresses have accounts); failed attempts recorded per address and per client address and
-refused past a limit inside a sliding window; sign-in links stored only as a SHA-256 hash,
-valid 15 minutes, used once, and at most a few per address per window so nobody can
-mail-bomb a user. Functions flush; the caller commits. Must not import Flask, smtplib or any
-other adapter library.
+addresses have accounts); sign-in links stored only as a SHA-256 hash, valid 15 minutes, used
+once, and at most a few per address per window so nobody can mail-bomb a user.
+
+Throttling counts failed attempts in a sliding window so that whoever guesses slows
+themselves, never the account's owner (OWASP Authentication Cheat Sheet, "Account Lockout";
+"Slow Down Online Guessing Attacks with Device Cookies"). A browser with a device cookie for
+the account (gateway.core.sign_in_devices) is limited only by its own failures, counted by
+the cookie's nonce. Any other request is limited per (client, address) pair, per client across
+addresses (spraying), and by a larger limit per address that all untrusted clients share (a
+botnet gets that many guesses, however many addresses it has). A client is its IP address, or
+its /64 for IPv6, where one host holds a whole /64. The email link is never throttled with
+passwords: it has its own limit per address. Functions flush; the caller commits. Must not
+import Flask, smtplib or any other adapter library.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from gateway.core.passwords import hash_password, verify_password
+from gateway.core.sign_in_devices import DeviceCookie
 from gateway.core.users import find_user_by_email
 from gateway.core.web_sessions import token_hash
 from gateway.store.database import lock_for_transaction
@@ -31,8 +41,16 @@ ACCOUNT_DEACTIVATED = (
     "This account has been deactivated. Ask the site that manages your account to restore it."
 )
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ADDRESS = 5
+# One client guessing one account: as strict as a classic lockout, but only for that client.
+MAX_FAILURES_PER_CLIENT_AND_ADDRESS = 5
+# One client trying many accounts (password spraying).
 MAX_FAILURES_PER_CLIENT = 20
+# All clients without a device cookie for the account, together. Twice the per-client limit,
+# so one guessing client (or an owner fumbling on a new browser) never reaches it alone.
+MAX_UNTRUSTED_FAILURES_PER_ADDRESS = 10
+# One device cookie: its owner mistyping, or a thief guessing with a stolen cookie.
+MAX_FAILURES_PER_DEVICE = 5
+IPV6_CLIENT_PREFIX = 64
 # Attempts are only ever counted inside THROTTLE_WINDOW; a day keeps some history to read.
 ATTEMPT_RETENTION = timedelta(days=1)
 
@@ -55,14 +73,25 @@ EMAIL_COLUMN_LENGTH = 320
 REMOTE_ADDR_COLUMN_LENGTH = 64
 
 
-class Throttled(DomainError):
-    """Too many failed sign-ins lately; `retry_after` says how long until one is allowed."""
+FROM_THIS_NETWORK = "from this network"
+ON_THIS_BROWSER = "on this browser"
+FROM_NEW_BROWSERS = "for this address from browsers that have not signed in to it before"
 
-    def __init__(self, retry_after: timedelta) -> None:
+
+class Throttled(DomainError):
+    """Too many failed sign-ins lately; `retry_after` says how long until one is allowed,
+    `scope` whose failures they were (one of FROM_THIS_NETWORK, ON_THIS_BROWSER,
+    FROM_NEW_BROWSERS)."""
+
+    def __init__(self, retry_after: timedelta, scope: str = FROM_THIS_NETWORK) -> None:
         self.retry_after = retry_after
+        self.scope = scope
+        elsewhere = (
+            " sign in on a browser you have used here before," if scope == FROM_NEW_BROWSERS else ""
+        )
         super().__init__(
-            f"Too many failed sign-ins. Try again in {_minutes(retry_after)}, "
-            "or sign in with an email link."
+            f"Too many failed sign-ins {scope}. Try again in {_minutes(retry_after)},"
+            f"{elsewhere} or sign in with an email link: it works even now."
         )
 
 
@@ -81,32 +110,63 @@ class SignInLinkGone(InvalidInput):
 
 
 def sign_in_with_password(
-    session: Session, email: str, password: str, *, remote_addr: str, now: datetime
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    remote_addr: str,
+    now: datetime,
+    device: DeviceCookie | None = None,
 ) -> User:
     """The user whose address and password these are.
 
-    Raises Throttled (nothing recorded) when the address or the client address has too many
-    recent failures, even if the password is right. Attempts for one address or one client
-    address are serialized until the caller's transaction ends, so parallel guesses are
-    counted one after another. Raises SignInRefused after recording the
-    failure in the session: the caller must commit even then, since that row is what
-    throttling counts.
+    `device` is the browser's device cookie, if it sent one: with a valid token for this
+    account the attempt is limited by that token's failures only. Raises Throttled (nothing
+    recorded) when a limit (see check_sign_in_throttle) is reached, even if the password is
+    right. Attempts for one address, client or device are serialized until the caller's
+    transaction ends, so parallel guesses are counted one after another. Raises
+    SignInRefused after recording the failure in the session: the caller must commit even
+    then, since that row is what throttling counts.
     """
     address = email.strip().lower()[:EMAIL_COLUMN_LENGTH]
-    client = remote_addr[:REMOTE_ADDR_COLUMN_LENGTH]
-    # Parallel guesses must not all pass the count before any failure is recorded.
-    lock_for_transaction(session, f"sign-in:address:{address}", f"sign-in:client:{client}")
-    check_sign_in_throttle(session, address, client, now=now)
+    client = sign_in_client(remote_addr)
     user = find_user_by_email(session, address)
+    nonce = device.nonce_for(user.id, now) if device is not None and user is not None else None
+    # Parallel guesses must not all pass the count before any failure is recorded.
+    lock_for_transaction(
+        session,
+        f"sign-in:address:{address}",
+        f"sign-in:client:{client}",
+        *([f"sign-in:device:{nonce}"] if nonce else []),
+    )
+    check_sign_in_throttle(session, address, client, device_nonce=nonce, now=now)
     if _password_matches(user, password):
         assert user is not None  # _password_matches is False for no user
         if user.deactivated_at is not None:
             # Said only to whoever knows the password: nobody else learns of the account.
             raise SignInRefused(ACCOUNT_DEACTIVATED)
         return user
-    session.add(SignInAttempt(email=address, remote_addr=client, attempted_at=now))
+    session.add(
+        SignInAttempt(email=address, remote_addr=client, device_nonce=nonce, attempted_at=now)
+    )
     session.flush()
     raise SignInRefused()
+
+
+def sign_in_client(remote_addr: str) -> str:
+    """The client that throttling counts: the IP address, or its /64 network for IPv6.
+
+    A /64 is what one IPv6 subscriber gets (RFC 6177): counting single addresses there would
+    give one host 2**64 fresh clients to guess from.
+    """
+    client = remote_addr.strip()[:REMOTE_ADDR_COLUMN_LENGTH]
+    try:
+        ip = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return client
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -124,21 +184,46 @@ def _dummy_hash() -> str:
 
 
 def check_sign_in_throttle(
-    session: Session, email: str, remote_addr: str, *, now: datetime
+    session: Session,
+    email: str,
+    client: str,
+    *,
+    device_nonce: str | None = None,
+    now: datetime,
 ) -> None:
-    """Throttled when `email` or `remote_addr` reached its failure limit in the window.
+    """Throttled when a limit that applies to this attempt is reached in the window.
 
-    The window slides: a successful sign-in erases nothing (an attacker could interleave
-    their own sign-ins with guesses), old failures simply fall out of it.
+    With `device_nonce` (the browser's valid device token for this account) only that
+    token's failures count. Without it: failures of this client for this address, of this
+    client for any address, and of every untrusted client for this address. The window
+    slides: a successful sign-in erases nothing (an attacker could interleave their own
+    sign-ins with guesses), old failures simply fall out of it.
     """
-    limits = (
-        (SignInAttempt.email == email, MAX_FAILURES_PER_ADDRESS),
-        (SignInAttempt.remote_addr == remote_addr, MAX_FAILURES_PER_CLIENT),
-    )
-    waits = [_wait_for(session, condition, limit, now) for condition, limit in limits]
-    longest = max((wait for wait in waits if wait is not None), default=None)
-    if longest is not None:
-        raise Throttled(longest)
+    attempt = SignInAttempt
+    limits: tuple[tuple[ColumnElement[bool], int, str], ...]
+    if device_nonce is not None:
+        limits = ((attempt.device_nonce == device_nonce, MAX_FAILURES_PER_DEVICE, ON_THIS_BROWSER),)
+    else:
+        limits = (
+            (
+                and_(attempt.email == email, attempt.remote_addr == client),
+                MAX_FAILURES_PER_CLIENT_AND_ADDRESS,
+                FROM_THIS_NETWORK,
+            ),
+            (attempt.remote_addr == client, MAX_FAILURES_PER_CLIENT, FROM_THIS_NETWORK),
+            (
+                and_(attempt.email == email, attempt.device_nonce.is_(None)),
+                MAX_UNTRUSTED_FAILURES_PER_ADDRESS,
+                FROM_NEW_BROWSERS,
+            ),
+        )
+    waits = [
+        (wait, scope)
+        for condition, limit, scope in limits
+        if (wait := _wait_for(session, condition, limit, now)) is not None
+    ]
+    if waits:
+        raise Throttled(*max(waits, key=lambda waiting: waiting[0]))
 
 
 def _wait_for(
@@ -160,7 +245,8 @@ def _wait_for(
 
 
 def prune_sign_in_attempts(session: Session, now: datetime) -> int:
-    """Delete failed-attempt records older than a day; the number deleted."""
+    """Delete failed-attempt records older than a day (device nonces go with them); the
+    number deleted."""
     result = session.execute(
         delete(SignInAttempt).where(SignInAttempt.attempted_at < now - ATTEMPT_RETENTION)
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
-from gateway.inbound.preparation import reply_text_of
 from gateway.inbound.parsing import parse_email
+from gateway.inbound.preparation import reply_text_of
 
 
 def inspect_email(raw: bytes, mail_from: str | None = None) -> dict[str, Any]:

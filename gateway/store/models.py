@@ -578,17 +578,20 @@ class SignInToken(Base):
 
 
 class SignInAttempt(Base):
-    """A failed sign-in, counted per address and per client address for throttling."""
+    """A failed sign-in, counted per address, per client and per device cookie for throttling."""
 
     __tablename__ = "sign_in_attempts"
     __table_args__ = (
         Index("ix_sign_in_attempts_email_at", "email", "attempted_at"),
         Index("ix_sign_in_attempts_remote_at", "remote_addr", "attempted_at"),
+        Index("ix_sign_in_attempts_device_at", "device_nonce", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))
     remote_addr: Mapped[str] = mapped_column(String(64))
+    # The nonce of the browser's valid device cookie for this account; None: untrusted.
+    device_nonce: Mapped[str | None] = mapped_column(String(32))
     attempted_at: Mapped[datetime]
 
 

@@ -1,10 +1,15 @@
-"""Sign-in and sign-out views: password, one-time email link, throttling.
+"""Sign-in and sign-out views: password, one-time email link, throttling, device cookies.
 
 Owns these routes and how their refusals look over HTTP: a wrong address or password is 401
-with one message, throttling is 429 with Retry-After, a link that cannot be used is 400 (not
-valid) or 410 (expired, used). A GET never uses a sign-in link up (mail scanners follow
-links); the POST behind its button does. After signing in, visitors go back only to a
-relative path on this site. The rules themselves live in gateway.core.signin.
+with one message, throttling is 429 with Retry-After and a message that points to the email
+link, a link that cannot be used is 400 (not valid) or 410 (expired, used). A GET never uses
+a sign-in link up (mail scanners follow links); the POST behind its button does. After
+signing in, visitors go back only to a relative path on this site.
+
+Every sign-in (password or link) renews the browser's device cookie: long-lived, HttpOnly,
+SameSite=Lax, Secure on an https site, sent only to /sign-in paths. Signing out leaves it:
+it is what lets the owner in while someone else's guesses are throttled. The rules themselves
+live in gateway.core.signin and gateway.core.sign_in_devices.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from gateway.core.errors import DomainError
+from gateway.core.sign_in_devices import DEVICE_LIFETIME, DeviceCookie
 from gateway.core.signin import (
     SignInLinkGone,
     SignInRefused,
@@ -42,6 +48,8 @@ LINK_SENT = "If an account exists for that address, we have emailed a sign-in li
 SIGNED_OUT = "You are signed out."
 MISSING_CREDENTIALS = "Enter your email address and your password."
 MISSING_EMAIL = "Enter your email address."
+DEVICE_COOKIE = "gateway_device"
+DEVICE_COOKIE_PATH = "/sign-in"
 SIGN_IN_PAGE = "signin/sign_in.html"
 LINK_PAGE = "signin/link.html"
 # Form fields are short; anything longer is cut before it reaches the database.
@@ -69,11 +77,13 @@ def sign_in() -> Page | Response:
         user = _check_password(email, password)
     except Throttled as throttled:
         retry = str(math.ceil(throttled.retry_after.total_seconds()))
-        return _sign_in_form(email, target, str(throttled), 429, {"Retry-After": retry})
+        page = render_template(
+            SIGN_IN_PAGE, next=target, email=email, error=str(throttled), throttled=True
+        )
+        return page, 429, {"Retry-After": retry}
     except SignInRefused as refused:
         return _sign_in_form(email, target, str(refused), 401)
-    _start_session(user)
-    return redirect(target)
+    return _start_session(user, redirect(target))
 
 
 def _check_password(email: str, password: str) -> User:
@@ -82,7 +92,12 @@ def _check_password(email: str, password: str) -> User:
     with writing() as db:
         try:
             user = sign_in_with_password(
-                db, email, password, remote_addr=_client_address(), now=utc_now()
+                db,
+                email,
+                password,
+                remote_addr=_client_address(),
+                now=utc_now(),
+                device=_device_cookie(),
             )
         except SignInRefused as error:
             # Caught inside the transaction: the failure must commit, throttling counts it.
@@ -130,8 +145,9 @@ def redeem_link(token: str) -> Page | Response:
             user = redeem_sign_in_token(db, token, utc_now())
     except DomainError as error:
         return _link_refused(error)
-    _start_session(user)
-    return redirect(safe_next(request.args.get("next")))
+    # The link proves the mailbox: the browser becomes trusted for the account, so an
+    # owner kept out by someone else's guesses gets back to password sign-in here (OWASP).
+    return _start_session(user, redirect(safe_next(request.args.get("next"))))
 
 
 def _link_url(base_url: str, token: str, target: str) -> str:
@@ -158,11 +174,27 @@ def never_cache(response: Response) -> Response:
     return response
 
 
-def _start_session(user: User) -> None:
-    """A fresh session for `user`; a session this browser had before is ended, not reused."""
+def _start_session(user: User, response: Response) -> Response:
+    """A fresh session for `user` (a session this browser had before is ended, not reused)
+    and a renewed device cookie, both on `response`."""
     if g.get("user") is not None:
         sign_out_browser()
     sign_in_browser(user)
+    context = web_context()
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _device_cookie().renewed(user.id, context.clock()),
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        path=DEVICE_COOKIE_PATH,
+        secure=context.settings.secure_cookies,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def _device_cookie() -> DeviceCookie:
+    return DeviceCookie.from_value(request.cookies.get(DEVICE_COOKIE, ""), web_context().keys)
 
 
 def _sign_in_form(

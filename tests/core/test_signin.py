@@ -1,6 +1,7 @@
 """Sign-in rules on a real database: one refusal for unknown address and wrong password,
-throttling per address and per client address in a sliding window, one-time sign-in links,
-and passwords."""
+throttling per (client, address), per client and per device cookie in a sliding window,
+one-time sign-in links, and passwords. Throttling as people see it over HTTP (device cookies,
+untrusted browsers, the owner kept in) is tested in tests/web/test_signin_devices.py."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.core.errors import InvalidInput, NotFound
+from gateway.core.reply_addresses import ReplyKeys
+from gateway.core.sign_in_devices import DeviceCookie
 from gateway.core.signin import (
     LINK_EXPIRED,
     LINK_INVALID,
     LINK_USED,
+    ON_THIS_BROWSER,
     SIGN_IN_REFUSED,
     SignInLinkGone,
     SignInRefused,
@@ -130,7 +134,7 @@ def test_failed_attempt_is_recorded_with_lowercased_address_and_client(
     )
 
 
-def test_five_failures_for_an_address_refuse_even_the_right_password(
+def test_five_failures_for_an_address_from_one_client_refuse_even_the_right_password(
     database: Database, alice: User, now: datetime
 ) -> None:
     fail_times(database, 5, now=now)
@@ -140,7 +144,8 @@ def test_five_failures_for_an_address_refuse_even_the_right_password(
     assert isinstance(refusal, Throttled)
     assert refusal.retry_after == timedelta(minutes=15)
     assert str(refusal) == (
-        "Too many failed sign-ins. Try again in 15 minutes, or sign in with an email link."
+        "Too many failed sign-ins from this network. Try again in 15 minutes, "
+        "or sign in with an email link: it works even now."
     )
 
 
@@ -253,6 +258,37 @@ def test_overlong_address_and_client_are_cut_to_fit_and_still_refused(
 
     assert isinstance(refusal, SignInRefused)
     assert attempt_count(database) == 1
+
+
+def test_failures_with_a_device_cookie_are_recorded_with_its_nonce_and_counted_by_it(
+    database: Database, alice: User, now: datetime
+) -> None:
+    keys = ReplyKeys.from_secrets("device test secret")
+    device = DeviceCookie.from_value(DeviceCookie((), keys).renewed(alice.id, now), keys)
+    nonce = device.nonce_for(alice.id, now)
+
+    def with_device(password: str, client: str) -> str | SignInRefused | Throttled:
+        with database.transaction() as session:
+            try:
+                return sign_in_with_password(
+                    session,
+                    "alice@example.com",
+                    password,
+                    remote_addr=client,
+                    now=now,
+                    device=device,
+                ).email
+            except (SignInRefused, Throttled) as refusal:
+                return refusal
+
+    outcomes = [with_device("wrong password!", f"192.0.2.{index}") for index in range(6)]
+
+    assert [type(outcome) for outcome in outcomes] == [SignInRefused] * 5 + [Throttled]
+    assert isinstance(outcomes[-1], Throttled) and outcomes[-1].scope == ON_THIS_BROWSER
+    with database.read_session() as session:
+        assert set(session.scalars(select(SignInAttempt.device_nonce))) == {nonce}
+    # Untrusted browsers elsewhere are not held back by the device's failures.
+    assert attempt(database, "alice@example.com", PASSWORD, now=now) == "alice@example.com"
 
 
 def test_prune_deletes_attempts_older_than_a_day_only(

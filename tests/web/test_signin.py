@@ -216,7 +216,7 @@ def test_empty_fields_are_400_and_count_as_no_attempt(
     assert post_sign_in(client, "alice@example.com", PASSWORD).status_code == 302
 
 
-def test_five_failures_throttle_the_address_with_429_and_retry_after(
+def test_five_failures_throttle_the_address_from_that_client_with_429_and_retry_after(
     client: FlaskClient, database: Database, alice: User
 ) -> None:
     for _ in range(5):
@@ -228,7 +228,8 @@ def test_five_failures_throttle_the_address_with_429_and_retry_after(
     assert response.headers["Retry-After"] == "900"
     page = response.get_data(as_text=True)
     assert (
-        "Too many failed sign-ins. Try again in 15 minutes, or sign in with an email link." in page
+        "Too many failed sign-ins from this network. Try again in 15 minutes, "
+        "or sign in with an email link: it works even now." in page
     )
     assert 'value="alice@example.com"' in page
     assert signed_in_email(client, database) is None
