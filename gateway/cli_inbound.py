@@ -18,9 +18,8 @@ from functools import partial
 from sqlalchemy.orm import Session
 
 from gateway.inbound.intake import IntakeResult
-from gateway.inbound.preparation import IntakeConfig
 from gateway.inbound.records import get_inbound, list_inbound, release_inbound, retry_inbound
-from gateway.process import reply_keys
+from gateway.process import intake_config, reply_keys
 from gateway.settings import Settings
 from gateway.store.models import InboundEmail, InboundOutcome
 
@@ -88,7 +87,7 @@ def _cmd_replay(
     args: argparse.Namespace, settings: Settings, *, transaction: Transaction, release: bool
 ) -> int:
     """Retry or release one record, and say what became of it."""
-    config = IntakeConfig(reply_keys(settings), settings.mail_domain)
+    config = intake_config(settings, reply_keys(settings))
     action = release_inbound if release else retry_inbound
     with transaction(settings) as session:
         result: IntakeResult = action(session, args.id, config, now=datetime.now(UTC))

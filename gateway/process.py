@@ -110,10 +110,15 @@ async def _serve(settings: Settings, parts: Parts, announce: Callable[[str], Non
         database.dispose()
 
 
+def intake_config(settings: Settings, keys: ReplyKeys) -> IntakeConfig:
+    """What every transport's intake needs to know, from the settings."""
+    return IntakeConfig(keys, settings.mail_domain, settings.trusted_authserv_id)
+
+
 async def _start_smtp(
     database: Database, settings: Settings, keys: ReplyKeys, announce: Callable[[str], None]
 ) -> Callable[[], None]:
-    config = IntakeConfig(keys, settings.mail_domain)
+    config = intake_config(settings, keys)
     committer = IntakeCommitter(database, config)
     checker = RecipientChecker(database, config)
     committer.start()
@@ -127,6 +132,7 @@ async def _start_smtp(
 
     def stop() -> None:
         server.close()
+        handler.close()
         checker.stop()
         committer.stop()
 

@@ -8,6 +8,7 @@ os.environ: the CLI builds one `Settings` and passes it down. A bad value raises
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+MAX_AUTHSERV_ID_LENGTH = 255
+# RFC 2045 section 5.1 token (RFC 8601's authserv-id is a value: a token or quoted string).
+_TOKEN_RE = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+")
 
 
 class SettingsError(ValueError):
@@ -70,6 +74,9 @@ class Settings:
     # How long an immediate email waits, so what someone reads on the web meanwhile (or
     # answers there) is not emailed too; 0 sends at the next outbound tick.
     notify_grace_seconds: int = 600
+    # The authserv-id of the receiving MTA in front (RFC 8601): its Authentication-Results
+    # decide whether a reply is held for failing DMARC. None: no such check.
+    trusted_authserv_id: str | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -127,6 +134,7 @@ class Settings:
             live_stream_limit=_positive_int(env, "GATEWAY_LIVE_STREAM_LIMIT", 240),
             web_trusted_proxies=_whole_number(env, "GATEWAY_WEB_TRUSTED_PROXIES", 0),
             notify_grace_seconds=_whole_number(env, "GATEWAY_NOTIFY_GRACE_SECONDS", 600),
+            trusted_authserv_id=_authserv_id(env, "GATEWAY_TRUSTED_AUTHSERV_ID"),
         )
         if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
             raise SettingsError(
@@ -160,6 +168,20 @@ def _int_at_least(env: Mapping[str, str], name: str, default: int, minimum: int)
         kind = "positive whole number" if minimum == 1 else f"whole number ({minimum} or more)"
         raise SettingsError(f"{name} must be a {kind}, got {value!r}")
     return int(value)
+
+
+def _authserv_id(env: Mapping[str, str], name: str) -> str | None:
+    """An RFC 8601 authserv-id as the MTA writes it: one token, usually its host name."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if len(value) > MAX_AUTHSERV_ID_LENGTH or not _TOKEN_RE.fullmatch(value):
+        raise SettingsError(
+            f"{name} must be the authserv-id your receiving MTA writes first in its "
+            f"Authentication-Results fields (usually its host name, e.g. mx.example.com), "
+            f"got {value[:80]!r}"
+        )
+    return value
 
 
 def _database_url(url: str) -> str:

@@ -51,7 +51,7 @@ class Transcript:
 class SMTPGateway:
     def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime]):
         keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
-        config = IntakeConfig(keys, settings.mail_domain)
+        config = IntakeConfig(keys, settings.mail_domain, settings.trusted_authserv_id)
         self.settings = settings
         self.committer = IntakeCommitter(database, config, clock=clock)
         self.checker = RecipientChecker(database, config)
@@ -75,6 +75,7 @@ class SMTPGateway:
         self.loop.call_soon_threadsafe(self.server.close)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+        self.handler.close()
         self.checker.stop()
         self.committer.stop()
 

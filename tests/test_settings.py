@@ -52,6 +52,8 @@ def test_relay_url_with_auth_and_starttls_is_parsed(tmp_path: Path) -> None:
         ("GATEWAY_MAX_MESSAGE_SIZE", "-1", "GATEWAY_MAX_MESSAGE_SIZE"),
         ("GATEWAY_SMTP_TLS_CERT", "/nonexistent/cert.pem", "GATEWAY_SMTP_TLS_CERT"),
         ("GATEWAY_WEB_TRUSTED_PROXIES", "-1", "GATEWAY_WEB_TRUSTED_PROXIES"),
+        ("GATEWAY_TRUSTED_AUTHSERV_ID", "mx.example.com; dmarc", "GATEWAY_TRUSTED_AUTHSERV_ID"),
+        ("GATEWAY_TRUSTED_AUTHSERV_ID", "mx example", "GATEWAY_TRUSTED_AUTHSERV_ID"),
     ],
 )
 def test_bad_value_stops_with_one_line_naming_the_variable(
@@ -73,3 +75,14 @@ def test_secret_key_is_required_outside_the_embedded_default(tmp_path: Path) -> 
     settings = Settings.from_environ({**env, "GATEWAY_SECRET_KEY": "k" * 40})
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert not settings.embedded
+
+
+def test_the_trusted_authserv_id_is_read_and_absent_by_default(tmp_path: Path) -> None:
+    env = {"GATEWAY_DATA_DIR": str(tmp_path)}
+    assert Settings.from_environ(env).trusted_authserv_id is None
+    assert (
+        Settings.from_environ({**env, "GATEWAY_TRUSTED_AUTHSERV_ID": " "}).trusted_authserv_id
+        is None
+    )
+    chosen = Settings.from_environ({**env, "GATEWAY_TRUSTED_AUTHSERV_ID": " mx.example.com "})
+    assert chosen.trusted_authserv_id == "mx.example.com"

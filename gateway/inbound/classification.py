@@ -1,10 +1,11 @@
 """Automated-mail and bounce detection for one parsed inbound email.
 
 Owns the answer to three questions the intake asks before posting anything (EMAIL-RULES
-section 2): is this a bounce, and for which address (`detect_bounce`); is this mail automated,
-so it is never posted as a person's words nor answered (`detect_automated`); did a person's
-sender ask responders for no out-of-office reply (`asks_for_no_out_of_office`). All are pure
-functions of a `ParsedEmail` (and the SMTP envelope sender).
+section 2): is this a bounce, for which address, and which original does it quote
+(`detect_bounce`); is this mail automated, so it is never posted as a person's words nor
+answered (`detect_automated`); did a person's sender ask responders for no out-of-office reply
+(`asks_for_no_out_of_office`). All are pure functions of a `ParsedEmail` (and the SMTP
+envelope sender).
 
 Stdlib only: must not import flask, aiosmtpd, sqlalchemy, gateway.store or gateway.core.
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 
 from gateway.inbound.parsing import ParsedEmail, header_text
+from gateway.inbound.quoted_original import original_message_ids
 
 DEFAULT_LOOP_HEADER = "X-Gateway-Loop"
 MAX_REPORT_PARTS = 50  # parts looked at when searching a report for its delivery-status part
@@ -142,6 +144,9 @@ class Bounce:
     recipient: str | None  # the address that failed, lowercased
     status: str | None  # RFC 3463 enhanced status code, e.g. "5.1.1"
     permanent: bool  # class 5 -> True; class 4 -> False; unknown -> True when it failed
+    # Message-IDs (without <>) of the original message the report quotes: what proves it
+    # answers our mail when it did not come to our VERP address (gateway.inbound.quoted_original).
+    original_message_ids: tuple[str, ...] = ()
 
 
 # [MS-OXCMAIL] section 2.1.3.2.20: values of X-Auto-Response-Suppress that ask responders not
@@ -289,8 +294,16 @@ def detect_bounce(parsed: ParsedEmail, mail_from: str) -> Bounce | None:
     A standard report (RFC 3464 multipart/report; report-type=delivery-status) is read from its
     per-recipient fields; a success report is not a bounce. Otherwise a mail system's
     non-standard bounce is recognized by its sender (null, MAILER-DAEMON, postmaster) together
-    with X-Failed-Recipients or a bounce subject. An out-of-office is never a bounce.
+    with X-Failed-Recipients or a bounce subject. An out-of-office is never a bounce. A bounce
+    carries the Message-IDs of the original message it quotes, if it quotes one.
     """
+    bounce = _reported_failure(parsed, mail_from)
+    if bounce is None:
+        return None
+    return replace(bounce, original_message_ids=original_message_ids(parsed))
+
+
+def _reported_failure(parsed: ParsedEmail, mail_from: str) -> Bounce | None:
     report = _delivery_status_part(parsed.headers)
     if report is not None:
         blocks = _recipient_blocks(report)

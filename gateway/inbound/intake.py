@@ -29,6 +29,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import DomainError
+from gateway.core.held_replies import note_held_replies
 from gateway.core.messages import Draft, PostedMessage, post_messages
 from gateway.core.reply_addresses import ReplyTarget, resolve_reply_addresses
 from gateway.inbound.bounce_scoring import score_bounces
@@ -109,23 +110,12 @@ def accept_emails(
         if email.prepared.kept_as is not None:
             email.decide(*email.prepared.kept_as)
     _route(session, fresh, config)
-    score_bounces(
-        session,
-        [
-            (e.prepared.envelope.recipient, e.prepared.bounce)
-            for e in fresh
-            if e.prepared.bounce is not None and e.outcome is InboundOutcome.BOUNCE
-        ],
-        config.keys,
-        now,
-    )
+    _score_bounces(session, fresh, config, now)
     drafts = _draft_replies(session, fresh, config)
     _post(session, drafts, now)
     _record(session, fresh, now)
     held = [e for e in fresh if e.outcome is InboundOutcome.HELD and e.target is not None]
     if held:
-        from gateway.core.held_replies import note_held_replies  # LEAD-TODO: top-level import
-
         note_held_replies(
             session, [(e.target.user_id, e.target.room_id, e.reason) for e in held], now=now
         )
@@ -224,6 +214,18 @@ def _earlier_row(email: _Email, earlier: dict[str, Row]) -> Row | None:
 def _reused_id_key(email: _Email) -> str:
     identity = f"{email.prepared.key} {email.prepared.content_hash}"
     return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _score_bounces(
+    session: Session, emails: list[_Email], config: IntakeConfig, now: datetime
+) -> None:
+    """Score the bounce reports that prove they answer our mail; each record says why or why
+    not (anyone can send a report naming anyone: EMAIL-RULES section 2)."""
+    bounces = [e for e in emails if e.prepared.bounce and e.outcome is InboundOutcome.BOUNCE]
+    reports = [(e.prepared.envelope.recipient, b) for e in bounces if (b := e.prepared.bounce)]
+    verdicts = score_bounces(session, reports, config.keys, now)
+    for email, verdict in zip(bounces, verdicts, strict=True):
+        email.reason = f"{email.reason}; {verdict.reason}"
 
 
 def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None:

@@ -10,6 +10,9 @@ Hostile structure is capped rather than refused: at most `MAX_PARTS` MIME parts 
 multiparts nested deeper than `MAX_DEPTH` are not entered, and a message declaring more than
 `MAX_BOUNDARIES` boundaries has only its headers parsed (each recorded as a defect).
 
+From is read by gateway.inbound.mailboxes (our own linear reader): `from_mailboxes` counts
+every mailbox of every From field, which the sender check needs to be exactly one.
+
 This runs in the SMTP server's hot path, so it parses with the `compat32` policy (the modern
 policy builds a header object per field and is about 20x slower) and decodes the few headers
 it needs itself.
@@ -30,6 +33,8 @@ from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import decode_params, getaddresses, unquote
 from functools import lru_cache
+
+from gateway.inbound.mailboxes import ADDR_SPEC, read_mailbox_list
 
 MAX_PARTS = 250  # MIME parts walked per message; real mail has a handful, hostile mail thousands
 MAX_DEPTH = 30  # multipart nesting entered; clients nest 3 or 4 levels
@@ -113,7 +118,7 @@ _ENCODED_WORD_RE = re.compile(r"=\?([^?\s]*)\?([bBqQ])\?([^?]*)\?=")
 # A MIME parameter (RFC 2045 section 5.1), with RFC 2231 "*" names; quoted values may escape.
 _PARAM_RE = re.compile(r'(?:^|;)\s*([A-Za-z0-9_.*\-]+)\s*=\s*("(?:[^"\\]|\\.)*"?|[^;\s]*)')
 _BASE64_WORD_RE = re.compile(r"[A-Za-z0-9+/]*=*")
-_ADDR_SPEC = r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+"
+_ADDR_SPEC = ADDR_SPEC
 _ADDR_SPEC_RE = re.compile(_ADDR_SPEC)
 # One mailbox without comments, groups or escapes: `addr`, `Name <addr>`, `"Name" <addr>`.
 _SINGLE_MAILBOX_RE = re.compile(
@@ -124,9 +129,14 @@ _MSG_ID_RE = re.compile(r"<([^<>]*)>")
 _ID_TOKEN_SPLIT_RE = re.compile(r"[\s,]+")
 _BINARY_CHARS_RE = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Path separators are handled apart; these are control characters (C0, C1) and the bidi
-# overrides that make "gpj.exe" display as "exe.jpg".
-_FILENAME_DROP_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Path separators are handled apart; these are control characters (C0, C1), the line and
+# paragraph separators, and the bidi overrides that make "gpj.exe" display as "exe.jpg".
+_FILENAME_DROP_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+# What a display name or subject never carries onward (EMAIL-RULES section 3): controls
+# (C0, DEL, C1) and the line and paragraph separators, written as spaces.
+_NOT_ONE_LINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _META_CHARSET_RE = re.compile(
     rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]{1,40})", re.IGNORECASE
 )
@@ -151,8 +161,12 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class ParsedEmail:
-    from_address: str | None  # addr-spec, lowercased; None if absent or unparseable
-    from_name: str  # decoded display name, "" if none
+    from_address: str | None  # the first From mailbox's addr-spec, lowercased; None if none
+    from_name: str  # its decoded display name, "" if none
+    # Mailboxes across ALL From fields (group members included) and "name: ...;" groups: the
+    # sender check needs exactly one mailbox, however the others are dressed up.
+    from_mailboxes: int
+    from_groups: int
     to: tuple[str, ...]
     cc: tuple[str, ...]
     delivered_to: tuple[str, ...]  # Delivered-To and X-Original-To values
@@ -213,11 +227,14 @@ def parse_email(raw: bytes) -> ParsedEmail:
     defects: list[str] = []
     msg, complete = _parse_message(raw, defects)
     fields = _collect_headers(msg)
-    from_name, from_address = _first_address(fields.get("from", []))
+    from_list = read_mailbox_list(fields.get("from", []))
+    first = from_list.mailboxes[0] if from_list.mailboxes else from_list.first_named
     body = _read_body(msg, defects) if complete else _Body()
     return ParsedEmail(
-        from_address=from_address,
-        from_name=from_name,
+        from_address=first.address if first else None,
+        from_name=_collapse_whitespace(_decode_rfc2047(first.name)) if first else "",
+        from_mailboxes=from_list.count,
+        from_groups=from_list.groups,
         to=_address_list(fields.get("to", [])),
         cc=_address_list(fields.get("cc", [])),
         delivered_to=_address_list(
@@ -327,7 +344,8 @@ def _header_str(value: object) -> str:
 
 
 def _collapse_whitespace(text: str) -> str:
-    return " ".join(text.split())
+    """`text` on one line: controls and line breaks as spaces, runs of spaces as one."""
+    return " ".join(_NOT_ONE_LINE_RE.sub(" ", text).split())
 
 
 def _decode_rfc2047(value: str) -> str:
@@ -382,14 +400,6 @@ def _encoded_word_bytes(encoding: str, text: str) -> bytes | None:
 
 def _decode_word_bytes(data: bytearray, charset: str) -> str:
     return _decode_bytes(bytes(data), charset) if data else ""
-
-
-def _first_address(values: list[str]) -> tuple[str, str | None]:
-    pairs = _parse_addresses(values)
-    if not pairs:
-        return "", None
-    name, address = pairs[0]
-    return _collapse_whitespace(_decode_rfc2047(name)), address
 
 
 def _address_list(values: list[str]) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from gateway.core.bounce_addresses import PREFIX as BOUNCE_PREFIX
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed
 from gateway.core.messages import NewFile
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget
+from gateway.inbound.authentication import dmarc_hold_reason
 from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
 from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
@@ -208,10 +209,6 @@ def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply:
 
 def _hold_reason(parsed: ParsedEmail, config: IntakeConfig) -> str | None:
     """Why the trusted MTA in front says this mail is not from whom it claims (RFC 8601)."""
-    if config.trusted_authserv_id is None:
-        return None
-    from gateway.inbound.authentication import dmarc_hold_reason
-
     return dmarc_hold_reason(parsed, config.trusted_authserv_id)
 
 

@@ -309,12 +309,22 @@ def test_sender_local_parts_resembling_system_names_are_people(local_part: str):
 
 def test_rfc3464_permanent_failure_names_the_final_recipient():
     bounce = detect_bounce(parse_fixture("dsn_permanent.eml"), "")
-    assert bounce == Bounce(recipient="old.member@example.net", status="5.1.1", permanent=True)
+    assert bounce == Bounce(
+        recipient="old.member@example.net",
+        status="5.1.1",
+        permanent=True,
+        original_message_ids=("msg-1001.r42@gateway.example",),
+    )
 
 
 def test_rfc3464_delayed_delivery_is_a_temporary_bounce():
     bounce = detect_bounce(parse_fixture("dsn_temporary.eml"), "")
-    assert bounce == Bounce(recipient="slow.user@example.com", status="4.4.1", permanent=False)
+    assert bounce == Bounce(
+        recipient="slow.user@example.com",
+        status="4.4.1",
+        permanent=False,
+        original_message_ids=("msg-1002.r42@gateway.example",),
+    )
 
 
 def test_delivery_report_is_read_whatever_the_envelope_sender():
@@ -375,7 +385,12 @@ def test_report_fields_decide_recipient_status_and_permanence(fields: str, expec
 
 def test_exim_bounce_names_the_recipient_from_x_failed_recipients():
     bounce = detect_bounce(parse_fixture("exim_bounce.eml"), "")
-    assert bounce == Bounce(recipient="gone.away@example.com", status=None, permanent=True)
+    assert bounce == Bounce(
+        recipient="gone.away@example.com",
+        status=None,
+        permanent=True,
+        original_message_ids=("msg-1003.r42@gateway.example",),
+    )
 
 
 def test_non_standard_bounce_recipient_and_status_are_read_from_the_text():
