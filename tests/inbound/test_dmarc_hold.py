@@ -16,6 +16,7 @@ from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Alert, InboundOutcome
 
+from cli_support import cli_for
 from smtp_gateway import SMTPGateway
 from support import World, reply_email
 
@@ -149,4 +150,35 @@ def test_without_a_trusted_mta_configured_dmarc_results_are_not_read(
 ) -> None:
     transcript = _deliver(smtp_gateway, database, world, keys, DMARC_FAIL)
     assert transcript.final == (250, "2.0.0 OK: posted")
+    assert len(room_messages(database, world)) == 1
+
+
+def test_an_operator_releases_a_held_reply_and_it_is_posted_once(
+    guarded_gateway: SMTPGateway,
+    database: Database,
+    world: World,
+    keys,
+    tmp_path,
+    monkeypatch,
+    capsys,
+) -> None:
+    _deliver(guarded_gateway, database, world, keys, DMARC_FAIL)
+    [record] = inbound_records(database)
+    gateway_cli = cli_for(monkeypatch, capsys, guarded_gateway.settings, tmp_path / "cli")
+    monkeypatch.setenv("GATEWAY_TRUSTED_AUTHSERV_ID", TRUSTED)
+
+    refused = gateway_cli("inbound", "retry", str(record.id))
+    assert refused.code == 1 and "is held: release it" in refused.err
+    shown = gateway_cli("inbound", "show", str(record.id))
+    assert shown.code == 0 and "outcome: held" in shown.out and "dmarc=fail" in shown.out
+
+    released = gateway_cli("inbound", "release", str(record.id))
+    assert released.code == 0, released.err
+    assert released.out.startswith(f"{record.id}: posted")
+    [message] = room_messages(database, world)
+    assert (message.author_id, message.body_source) == (world.bob.id, REPLY)
+    [record] = inbound_records(database)
+    assert (record.outcome, record.message_id) == (InboundOutcome.POSTED, message.id)
+    again = gateway_cli("inbound", "release", str(record.id))
+    assert again.code == 1 and "not held: nothing to release" in again.err
     assert len(room_messages(database, world)) == 1

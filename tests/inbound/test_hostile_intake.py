@@ -210,3 +210,18 @@ def _greeting(port: int, timeout: float = 10.0) -> bytes:
     """The first line another client gets from the listener (generous bound: not a timing)."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as client:
         return client.recv(512)
+
+
+def test_inbound_show_never_sends_a_strangers_control_characters_to_the_terminal(
+    smtp_gateway: SMTPGateway, database, world, keys, gateway_cli: Cli
+) -> None:
+    address = bob_address(database, world, keys)
+    raw = reply_email("bob@example.org", address, "Fine.\x1b]0;owned\x07\x1b[2J by me")
+    smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+    [record] = inbound_records(database)
+    shown = gateway_cli("inbound", "show", str(record.id))
+    assert shown.code == 0 and "outcome: posted" in shown.out
+    assert "\x1b" not in shown.out and "\x07" not in shown.out
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in shown.out
+    since = gateway_cli("inbound", "list", "--since", "nonsense")
+    assert since.code == 2 and "is not a time" in since.err
