@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 
+from lxml import etree
 from sqlalchemy import ColumnElement, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
@@ -681,38 +681,43 @@ def list_room_links(
     return links
 
 
-class _LinkCollector(HTMLParser):
-    """The (href, text) of each <a> in a sanitized message body."""
+class _LinkCollector:
+    """The (href, text) of each <a> in a sanitized message body, as an lxml parser target."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.links: list[tuple[str, str]] = []
         self._href: str | None = None
         self._text: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def start(self, tag: str, attrib: Mapping[str, str]) -> None:
         if tag == "a":
-            self._href = dict(attrs).get("href") or None
+            self._href = attrib.get("href") or None
             self._text = []
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if self._href is not None:
             self._text.append(data)
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         if tag == "a" and self._href is not None:
             self.links.append((self._href, " ".join("".join(self._text).split())))
             self._href = None
+
+    def close(self) -> list[tuple[str, str]]:
+        return self.links
 
 
 _WEB_LINK = re.compile(r"https?://", re.IGNORECASE)
 
 
 def _links_in(body_html: str) -> list[tuple[str, str]]:
-    collector = _LinkCollector()
-    collector.feed(body_html)
-    collector.close()
-    return [(url, text or url) for url, text in collector.links if _WEB_LINK.match(url)]
+    if not body_html.strip():
+        return []  # libxml2 calls an empty document an error
+    # libxml2 reads any markup in one pass; bytes with the encoding named, so nothing in
+    # the body can re-decode it.
+    parser = etree.HTMLParser(target=_LinkCollector(), encoding="utf-8", no_network=True)
+    links = etree.fromstring(body_html.encode("utf-8", "replace"), parser)
+    return [(url, text or url) for url, text in links if _WEB_LINK.match(url)]
 
 
 def get_attachment_for_member(session: Session, attachment_id: int, user_id: int) -> Attachment:

@@ -340,7 +340,8 @@ def _post(session: Session, drafts: list[tuple[_Email, Draft]], now: datetime) -
     posted = post_messages(session, [draft for _, draft in drafts], now=now)
     for (email, _), result in zip(drafts, posted, strict=True):
         if isinstance(result, PostedMessage):
-            email.decide(InboundOutcome.POSTED)
+            fallback = email.prepared.reply.html_fallback
+            email.decide(InboundOutcome.POSTED, fallback and f"HTML read as plain text: {fallback}")
             email.message_id = result.id
         else:
             email.refuse(result)

@@ -26,6 +26,7 @@ from gateway.core.messages import NewFile
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget
 from gateway.inbound.authentication import dmarc_hold_reason
 from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
+from gateway.inbound.html_text import HtmlBudget
 from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
 from gateway.store.models import InboundOutcome
@@ -45,6 +46,10 @@ BLOCKED_EXTENSIONS = frozenset(
         ".wsf", ".wsh",
     }
 )  # fmt: skip
+# The time one message's HTML may take before it is read as tag-stripped text instead: far
+# above what real mail needs (milliseconds), low enough that hostile mail cannot hold a
+# reading thread for long.
+READ_BUDGET_SECONDS = 2.0
 NO_REPLY_TEXT = "no reply text was found in your email: write your answer above the quoted message"
 
 
@@ -155,13 +160,14 @@ def is_system_address(address: str, mail_domain: str) -> bool:
     return local_part in SYSTEM_LOCAL_PARTS or local_part.startswith(BOUNCE_PREFIX)
 
 
-def reply_text_of(parsed: ParsedEmail) -> ReplyText:
-    """The reply a person wrote in this email, with what was trimmed away."""
+def reply_text_of(parsed: ParsedEmail, deadline: float | None = None) -> ReplyText:
+    """The reply a person wrote in this email, with what was trimmed away; HTML past the
+    `deadline` (a time.monotonic() value) is read as tag-stripped text."""
     # Prefer text/plain (EMAIL-RULES 1.9); HTML-only mail has its quote container cut first.
     if parsed.text and parsed.text.strip():
         return extract_reply_text(parsed.text)
     if parsed.html:
-        return extract_reply_from_html(parsed.html)
+        return extract_reply_from_html(parsed.html, HtmlBudget(deadline=deadline))
     return ReplyText(text="", elided="")
 
 
@@ -181,12 +187,13 @@ def _read(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply: bool) -
 
 
 def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply: bool) -> _Reading:
+    deadline = time.monotonic() + READ_BUDGET_SECONDS
     parsed = parse_email(raw)
     bounce = detect_bounce(parsed, mail_from)
     automated = None if bounce else detect_automated(parsed, mail_from)
     reply, files, refusal, held = ReplyText("", ""), [], None, None
     if wants_reply and bounce is None and automated is None:
-        reply = reply_text_of(parsed)
+        reply = reply_text_of(parsed, deadline)
         try:
             files = _files(parsed)
             if not reply.text and not files:

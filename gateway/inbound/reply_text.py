@@ -30,9 +30,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from gateway.inbound.html_text import FROM_FIELD_NAMES, html_to_text, split_quoted_html
+from gateway.inbound.html_text import (
+    DEFAULT_BUDGET,
+    FROM_FIELD_NAMES,
+    HtmlBudget,
+    html_to_text,
+    split_quoted_html,
+)
 
 __all__ = ["ReplyText", "extract_reply_from_html", "extract_reply_text", "html_to_text"]
 
@@ -43,6 +49,8 @@ class ReplyText:
 
     text: str
     elided: str
+    # For HTML mail over its work budget: why it was read as tag-stripped text ("" if not).
+    html_fallback: str = ""
 
 
 # Line kinds. One character each so a message's shape reads like "tteqqq" when debugging.
@@ -321,14 +329,17 @@ def extract_reply_text(body: str) -> ReplyText:
     return ReplyText(text=text.strip(), elided=elided.strip())
 
 
-def extract_reply_from_html(html: str) -> ReplyText:
+def extract_reply_from_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> ReplyText:
     """Extract the reply from an HTML-only mail: cut the client's quote container first,
     then apply the plain-text rules to the rest (for "On ... wrote:" lines the client left
-    outside its container, signatures, "Sent from my iPhone")."""
-    split = split_quoted_html(html)
+    outside its container, signatures, "Sent from my iPhone").
+
+    A mail over ``budget`` is read as tag-stripped text by the plain-text rules alone, and
+    ``html_fallback`` says why (see ``gateway.inbound.html_text``)."""
+    split = split_quoted_html(html, budget)
     reply = extract_reply_text(split.reply)
-    if not split.quoted:
-        return reply
+    if not split.quoted:  # always so for a mail read as stripped text
+        return replace(reply, html_fallback=split.fallback)
     if not reply.text:
         # Nothing above the container (a forward without comment, or a reply the person
         # left empty): judge the whole mail as text, so a forwarded body is still kept

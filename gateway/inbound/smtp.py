@@ -48,9 +48,13 @@ from gateway.store.models import InboundOutcome
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 50
-# Threads that read received messages: as many as this machine is likely to have cores; a
-# message waits for one rather than taking CPU from the event loop or outbound composing.
-PREPARE_THREADS = 2
+# Threads that read received messages: a message waits for one rather than taking CPU from
+# the event loop or outbound composing. Reading is linear in a message's size, so ordinary
+# replies (small) have threads of their own and never queue behind a flood of big mail, which
+# gets one thread: at most one core's worth of CPU, whatever strangers send.
+READ_THREADS = 2
+BIG_READ_THREADS = 1
+BIG_MESSAGE_BYTES = 128 * 1024
 REMEMBER_ACTIVE_SECONDS = 10.0
 MAX_REMEMBERED_ADDRESSES = 100_000
 MAX_REPLY_TEXT = 300
@@ -173,11 +177,13 @@ class IntakeHandler:
         self._checker = checker
         self._committer = committer
         self._config = config
-        self._readers = ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="intake-read")
+        self._readers = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="intake-read")
+        self._big_readers = ThreadPoolExecutor(BIG_READ_THREADS, thread_name_prefix="intake-big")
 
     def close(self) -> None:
         """Stop the reading threads (after the server stopped taking mail)."""
-        self._readers.shutdown(wait=False, cancel_futures=True)
+        for readers in (self._readers, self._big_readers):
+            readers.shutdown(wait=False, cancel_futures=True)
 
     async def handle_RCPT(
         self,
@@ -227,8 +233,9 @@ class IntakeHandler:
         """Parse and extract once for every recipient, no database, never on the event loop:
         even a small message can be built to make a parser work hard."""
         loop = asyncio.get_running_loop()
+        readers = self._big_readers if len(raw) > BIG_MESSAGE_BYTES else self._readers
         return await loop.run_in_executor(
-            self._readers, prepare_deliveries, raw, deliveries, self._config
+            readers, prepare_deliveries, raw, deliveries, self._config
         )
 
     async def handle_exception(self, error: Exception) -> str:

@@ -225,3 +225,18 @@ def test_inbound_show_never_sends_a_strangers_control_characters_to_the_terminal
     assert "\\x1b]0;owned\\x07\\x1b[2J" in shown.out
     since = gateway_cli("inbound", "list", "--since", "nonsense")
     assert since.code == 2 and "is not a time" in since.err
+
+
+def test_html_past_its_work_budget_is_posted_as_stripped_text_and_the_record_says_so(
+    smtp_gateway: SMTPGateway, database, world, keys
+) -> None:
+    address = bob_address(database, world, keys)
+    html = "<p>Friday works for me.</p>" + "<div>" * 400 + "deep" + "</div>" * 400
+    raw = reply_email("bob@example.org", address, "", html=html)
+    transcript = smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+    assert transcript.final == (250, "2.0.0 OK: posted")
+    [message] = room_messages(database, world)
+    assert message.body_source.startswith("Friday works for me.")
+    [record] = inbound_records(database)
+    assert record.outcome is InboundOutcome.POSTED
+    assert record.reason == "HTML read as plain text: nested deeper than 256 elements"

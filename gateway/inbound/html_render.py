@@ -1,0 +1,329 @@
+"""Lines of text from a stream of HTML parse events.
+
+Owns ``TextRenderer``: a parser target (lxml's ``target=`` protocol: ``start``, ``end``,
+``data``, ``comment``, ``close``) that turns elements into lines (blocks become line
+breaks, lists get markers, links become "text (url)", blockquotes "> " lines; <head>,
+<style> and <script> are dropped) and passes each element and run of text on to a
+``QuoteLocator`` (``gateway.inbound.html_quotes``), which notes where the client's quote
+container begins.
+
+Positions are event numbers: every start tag, end tag, run of text and comment takes the
+next number, so "before", "inside" and "after" a container are comparisons of integers.
+The parser closes every element it opens, so the renderer keeps one frame per open
+element and never recurses. It enforces the work budget it is given (depth, elements,
+deadline) by raising ``OverBudget`` from inside the parse.
+
+Stdlib only; must not import flask, aiosmtpd, sqlalchemy or anything from gateway.store /
+gateway.core.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from gateway.inbound.html_quotes import QuoteLocator
+
+__all__ = ["OverBudget", "TextLine", "TextRenderer"]
+
+_WHITESPACE = re.compile(r"\s+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+# Elements whose content is not part of the readable text.
+_HIDDEN = frozenset(("style", "script", "title", "template", "xml"))
+# Block elements: how many line breaks they put around themselves (2 = a blank line).
+_BLOCK_BREAKS = {
+    "p": 2,
+    "h1": 2,
+    "h2": 2,
+    "h3": 2,
+    "h4": 2,
+    "h5": 2,
+    "h6": 2,
+    "pre": 2,
+    "table": 1,
+    "ul": 1,
+    "ol": 1,
+    "dl": 1,
+    "div": 1,
+    "li": 1,
+    "tr": 1,
+    "dt": 1,
+    "dd": 1,
+    "blockquote": 1,
+    "section": 1,
+    "article": 1,
+    "header": 1,
+    "footer": 1,
+    "main": 1,
+    "nav": 1,
+    "aside": 1,
+    "address": 1,
+    "center": 1,
+    "form": 1,
+    "fieldset": 1,
+    "figure": 1,
+    "figcaption": 1,
+    "hr": 1,
+    "body": 1,
+}
+_LINK_SCHEMES = ("http://", "https://", "ftp://", "mailto:")
+# List nesting shown at most (two spaces per level), so deep lists cannot multiply the text.
+_MAX_INDENT = 16
+# How many events pass between two looks at the clock.
+_CLOCK_EVERY = 512
+
+
+class OverBudget(Exception):
+    """Raised inside the parse when the mail needs more work than it was given."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class TextLine:
+    depth: int  # blockquote nesting: rendered as that many ">"
+    text: str
+    position: int  # the event at which the line's content starts
+
+
+@dataclass(slots=True)
+class _Frame:
+    """An open element and what its end must undo."""
+
+    tag: str
+    container: int | None = None  # where the quote container it opens starts
+    link: tuple[str | None, list[str]] | None = None
+
+
+class TextRenderer:
+    """Renders lines, one parse event at a time; ``quotes`` notes the quote containers."""
+
+    def __init__(self, max_depth: int, max_elements: int, deadline: float | None) -> None:
+        self._max_depth = max_depth
+        self._max_elements = max_elements
+        self._deadline = deadline
+        self._event = 0
+        self._elements = 0
+        self._frames: list[_Frame] = []
+        self._pending: list[str] = []  # text not yet handled (the parser splits runs)
+        self.lines: list[TextLine] = []
+        self._parts: list[str] = []  # the line being built
+        self._line_depth = 0
+        self._line_position = 0
+        self._breaks = 0  # line breaks owed before the next text (2 = a blank line)
+        self._hidden = 0
+        self._in_head = False
+        self._pre = 0
+        self._quote = 0
+        self._lists: list[list[int]] = []  # per open list: [counter, is_ordered]
+        self._prefix = ""  # list marker waiting for the item's first text
+        self._links: list[tuple[str | None, list[str]]] = []
+        self.quotes = QuoteLocator()
+
+    # -- parser target protocol
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self._pending:
+            self._flush()
+        self._event += 1
+        self._elements += 1
+        self._check_budget()
+        frame = _Frame(tag, self.quotes.start(tag, attrib, self._event))
+        self._frames.append(frame)
+        if tag == "head":
+            self._in_head = True
+        elif tag == "body":
+            self._in_head = False
+        if tag in _HIDDEN:
+            self._hidden += 1
+        else:
+            self._open(frame, attrib)
+
+    def end(self, tag: str) -> None:
+        if self._pending:
+            self._flush()
+        self._event += 1
+        if not self._frames:
+            return
+        frame = self._frames.pop()
+        self.quotes.end(frame.tag, frame.container, self._event)
+        if frame.tag == "head":
+            self._in_head = False
+        if frame.tag in _HIDDEN:
+            self._hidden -= 1
+        else:
+            self._close(frame)
+
+    def data(self, text: str) -> None:
+        self._pending.append(text)
+
+    def comment(self, text: str) -> None:
+        if self._pending:
+            self._flush()
+        self._event += 1
+        self.quotes.comment()
+
+    def close(self) -> None:
+        if self._pending:
+            self._flush()
+        self._end_line()
+
+    # -- budget
+
+    def _check_budget(self) -> None:
+        if len(self._frames) >= self._max_depth:
+            raise OverBudget(f"nested deeper than {self._max_depth} elements")
+        if self._elements > self._max_elements:
+            raise OverBudget(f"more than {self._max_elements} elements")
+        if (
+            self._deadline is not None
+            and self._elements % _CLOCK_EVERY == 0
+            and time.monotonic() > self._deadline
+        ):
+            raise OverBudget("not read before its deadline")
+
+    # -- elements
+
+    def _open(self, frame: _Frame, attrib: dict[str, str]) -> None:
+        tag = frame.tag
+        if tag == "br":
+            self._line_break()
+        elif tag == "hr":
+            self._block(1)
+            self._emit("---")
+            self._block(1)
+        elif tag == "a":
+            frame.link = (attrib.get("href"), [])
+            self._links.append(frame.link)
+        elif tag in ("td", "th"):
+            if self._parts:
+                self._parts.append(" ")
+        elif tag in ("ul", "ol"):
+            self._block(1)
+            self._lists.append([0, tag == "ol"])
+        elif tag == "li":
+            self._start_item()
+        elif tag in _BLOCK_BREAKS:
+            self._block(_BLOCK_BREAKS[tag])
+            if tag == "blockquote":
+                self._quote += 1
+            elif tag == "pre":
+                self._pre += 1
+
+    def _close(self, frame: _Frame) -> None:
+        tag = frame.tag
+        if frame.link is not None:
+            self._links.pop()
+            self._close_link(*frame.link)
+        elif tag == "hr":
+            return  # the rule was written at its start
+        elif tag in ("ul", "ol"):
+            self._lists.pop()
+            self._block(1)
+        elif tag in _BLOCK_BREAKS:
+            self._block(_BLOCK_BREAKS[tag])
+            if tag == "blockquote":
+                self._quote -= 1
+            elif tag == "pre":
+                self._pre -= 1
+
+    def _flush(self) -> None:
+        """Handle the text since the last event as one run, as it stood in the mail."""
+        data = "".join(self._pending)
+        self._pending = []
+        self._event += 1
+        if self._hidden or self._in_head:
+            return
+        data = data.translate(_INVISIBLE)
+        if data.strip():
+            self.quotes.text(data, self._event)
+        if self._pre:
+            self._emit_preformatted(data)
+            return
+        text = _WHITESPACE.sub(" ", data)
+        if not self._parts or self._parts[-1].endswith(" "):
+            text = text.lstrip()
+        if text:
+            self._emit(text)
+
+    # -- building lines
+
+    def _emit(self, text: str) -> None:
+        if self._breaks:
+            if self._parts:
+                self._end_line()
+            if self._breaks > 1 and self.lines and self.lines[-1].text:
+                depth = min(self._quote, self.lines[-1].depth)
+                self.lines.append(TextLine(depth, "", self._event))
+            self._breaks = 0
+        if not self._parts:
+            self._line_depth = self._quote
+            self._line_position = self._event
+            if self._prefix:
+                text = self._prefix + text
+                self._prefix = ""
+        self._parts.append(text)
+        for _href, link_text in self._links:
+            link_text.append(text)
+
+    def _emit_preformatted(self, data: str) -> None:
+        first, *rest = data.split("\n")
+        if first:
+            self._emit(first)
+        for segment in rest:
+            if not self._parts:
+                self.lines.append(TextLine(self._quote, "", self._event))
+            self._end_line()
+            if segment:
+                self._emit(segment)
+
+    def _end_line(self) -> None:
+        if self._parts:
+            text = "".join(self._parts)
+            # Keep the RFC 3676 signature separator "-- " intact; trim other lines.
+            text = text if text == "-- " else text.rstrip()
+            self.lines.append(TextLine(self._line_depth, text, self._line_position))
+            self._parts = []
+
+    def _block(self, breaks: int) -> None:
+        if self._parts:
+            self._end_line()
+        if breaks > self._breaks:
+            self._breaks = breaks
+
+    def _line_break(self) -> None:
+        if self._parts:
+            self._end_line()
+        else:
+            self.lines.append(TextLine(self._quote, "", self._event))
+        self._breaks = 0
+
+    def _start_item(self) -> None:
+        self._block(1)
+        if not self._lists:
+            self._prefix = "- "
+            return
+        counter = self._lists[-1]
+        counter[0] += 1
+        indent = "  " * min(len(self._lists) - 1, _MAX_INDENT)
+        self._prefix = f"{indent}{counter[0]}. " if counter[1] else f"{indent}- "
+
+    def _close_link(self, href: str | None, link_text: list[str]) -> None:
+        if not href or not href.lower().startswith(_LINK_SCHEMES):
+            return
+        label = "".join(link_text).strip()
+        target = href.strip()
+        shown = target[len("mailto:") :] if target.lower().startswith("mailto:") else target
+        # A link whose text already is its address ("example.com/a") needs no repeat.
+        if not label or _bare_address(label) == _bare_address(shown):
+            return
+        self._emit(f" ({shown})")
+
+
+def _bare_address(address: str) -> str:
+    bare = address.lower().removeprefix("https://").removeprefix("http://")
+    return bare.removeprefix("www.").rstrip("/")
