@@ -134,6 +134,20 @@ def prepare_deliveries(
     ]
 
 
+def prepare_unreadable(
+    raw: bytes,
+    deliveries: Sequence[tuple[Envelope, ReplyTarget | None]],
+    config: IntakeConfig,
+    reason: str,
+) -> list[PreparedEmail]:
+    """Each delivery of a message whose reading failed in a way no exception reports (the
+    process reading it died): kept as failed, like any unreadable message."""
+    reading = _unreadable(raw, reason)
+    return [
+        _for_delivery(raw, reading, envelope, target, config) for envelope, target in deliveries
+    ]
+
+
 def dedupe_key(message_id: str | None, raw: bytes, recipient: str) -> str:
     """Message-ID + recipient; without a Message-ID, a hash of the raw bytes instead."""
     identity = (
@@ -178,12 +192,14 @@ def _read(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply: bool) -
         return _read_content(raw, mail_from, config, wants_reply)
     except Exception as error:  # any failure here is in the bytes, and would recur
         log.exception("could not read a received email (%d bytes)", len(raw))
-        reason = f"could not be read: {type(error).__name__}: {' '.join(str(error).split())}"
-        return _Reading(
-            None, reason[:500], None, None, ReplyText("", ""), [], None, None, content_hash(raw)
-        )
+        return _unreadable(raw, f"{type(error).__name__}: {' '.join(str(error).split())}")
     finally:
         log.debug("read a received email in %.1f ms", (time.monotonic() - started) * 1000)
+
+
+def _unreadable(raw: bytes, why: str) -> _Reading:
+    reason = f"could not be read: {why}"[:500]
+    return _Reading(None, reason, None, None, ReplyText("", ""), [], None, None, content_hash(raw))
 
 
 def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply: bool) -> _Reading:

@@ -3,12 +3,13 @@
 Owns the mapping from intake results and domain errors to SMTP replies (one table), and the
 server set-up (SIZE, STARTTLS, SMTPUTF8). Recipients are checked at RCPT, before any data,
 so nothing is ever bounced later to a forged sender (EMAIL-RULES 1.1). A recipient named
-twice is accepted once. After DATA the message is read once, off the event loop, on a small
-executor of the intake's own (hostile mail costs its own thread, never another client's
-greeting), and each recipient's copy goes to the group committer; `250` is answered only once
-it is durable, and any failure of ours answers `451 4.3.0` so the sending MTA retries
-(EMAIL-RULES 1.3). A message that cannot be read is kept (outcome failed) and refused with
-`550 5.6.0`: the same bytes would fail again, so a retry would be into the void.
+twice is accepted once. After DATA the message is read once, off the event loop, by the
+intake's own ReadingPool (hostile mail costs its own thread or child process, never another
+client's greeting), and each recipient's copy goes to the group committer; `250` is
+answered only once it is durable, and any failure of ours answers `451 4.3.0` so the
+sending MTA retries (EMAIL-RULES 1.3). A message that cannot be read is kept (outcome
+failed) and refused with `550 5.6.0`: the same bytes would fail again, so a retry would be
+into the void.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.smtp import SMTP
 from aiosmtpd.smtp import Envelope as SMTPEnvelope
@@ -39,8 +39,8 @@ from gateway.inbound.intake import (
     IntakeResult,
     PreparedEmail,
     is_system_address,
-    prepare_deliveries,
 )
+from gateway.inbound.reading_pool import ReadingPool
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import InboundOutcome
@@ -48,13 +48,6 @@ from gateway.store.models import InboundOutcome
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 50
-# Threads that read received messages: a message waits for one rather than taking CPU from
-# the event loop or outbound composing. Reading is linear in a message's size, so ordinary
-# replies (small) have threads of their own and never queue behind a flood of big mail, which
-# gets one thread: at most one core's worth of CPU, whatever strangers send.
-READ_THREADS = 2
-BIG_READ_THREADS = 1
-BIG_MESSAGE_BYTES = 128 * 1024
 REMEMBER_ACTIVE_SECONDS = 10.0
 MAX_REMEMBERED_ADDRESSES = 100_000
 MAX_REPLY_TEXT = 300
@@ -177,13 +170,11 @@ class IntakeHandler:
         self._checker = checker
         self._committer = committer
         self._config = config
-        self._readers = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="intake-read")
-        self._big_readers = ThreadPoolExecutor(BIG_READ_THREADS, thread_name_prefix="intake-big")
+        self._readers = ReadingPool(config)
 
     def close(self) -> None:
-        """Stop the reading threads (after the server stopped taking mail)."""
-        for readers in (self._readers, self._big_readers):
-            readers.shutdown(wait=False, cancel_futures=True)
+        """Stop reading (after the server stopped taking mail)."""
+        self._readers.close()
 
     async def handle_RCPT(
         self,
@@ -232,11 +223,7 @@ class IntakeHandler:
     ) -> list[PreparedEmail]:
         """Parse and extract once for every recipient, no database, never on the event loop:
         even a small message can be built to make a parser work hard."""
-        loop = asyncio.get_running_loop()
-        readers = self._big_readers if len(raw) > BIG_MESSAGE_BYTES else self._readers
-        return await loop.run_in_executor(
-            readers, prepare_deliveries, raw, deliveries, self._config
-        )
+        return await self._readers.prepare(raw, deliveries)
 
     async def handle_exception(self, error: Exception) -> str:
         # Our own fault must never be a 5xx: the sender would drop the mail (EMAIL-RULES 1.3).

@@ -3,8 +3,12 @@ back, kept when it cannot be read, and a reused Message-ID is not a retry."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from test_smtp import bob_address, inbound_records, room_messages
 
 import gateway.inbound.preparation as preparation
 from gateway.core.bounce_addresses import PREFIX
+from gateway.inbound.reading_pool import BIG_MESSAGE_BYTES
 from gateway.settings import Settings
 from gateway.store.models import InboundOutcome
 
@@ -240,3 +245,70 @@ def test_html_past_its_work_budget_is_posted_as_stripped_text_and_the_record_say
     [record] = inbound_records(database)
     assert record.outcome is InboundOutcome.POSTED
     assert record.reason == "HTML read as plain text: nested deeper than 256 elements"
+
+
+def big_html_reply(address: str, words: str, number: int) -> bytes:
+    """An HTML-only reply over BIG_MESSAGE_BYTES: a short answer above a long quote."""
+    quote = "<blockquote>" + "<p>An earlier line, quoted back.</p>" * 5000 + "</blockquote>"
+    assert len(quote) > BIG_MESSAGE_BYTES
+    return reply_email(
+        "bob@example.org",
+        address,
+        "",
+        html=f"<p>{words}</p>{quote}",
+        message_id=f"<big-{number}@mail.example.org>",
+    )
+
+
+def test_a_big_message_is_read_in_a_child_process_and_posted(
+    smtp_gateway: SMTPGateway, database, world, keys
+) -> None:
+    address = bob_address(database, world, keys)
+    raw = big_html_reply(address, REPLY, 1)
+    transcript = smtp_gateway.deliver(raw, mail_from="bob@example.org", rcpt_to=[address])
+    assert transcript.final == (250, "2.0.0 OK: posted")
+    [message] = room_messages(database, world)
+    assert message.body_source == REPLY
+
+
+def test_a_reader_process_that_dies_leaves_its_message_failed_and_the_next_one_is_read(
+    smtp_gateway: SMTPGateway, database, world, keys
+) -> None:
+    address = bob_address(database, world, keys)
+    results: list[Transcript] = []
+    earlier = {child.pid for child in multiprocessing.active_children()}
+    sender = threading.Thread(
+        target=lambda: results.append(
+            smtp_gateway.deliver(
+                big_html_reply(address, "Lost with its reader.", 1),
+                mail_from="bob@example.org",
+                rcpt_to=[address],
+            )
+        )
+    )
+    sender.start()
+    reader = _reader_process(earlier)  # a C library crashing on hostile bytes, say
+    os.kill(reader.pid, signal.SIGKILL)
+    sender.join(timeout=60)
+
+    code, text = results[0].final
+    assert code == 550 and text.startswith("5.6.0"), results[0].final
+    [record] = inbound_records(database)
+    assert record.outcome is InboundOutcome.FAILED
+    assert record.reason == "could not be read: the process reading it died"
+    again = smtp_gateway.deliver(
+        big_html_reply(address, REPLY, 2), mail_from="bob@example.org", rcpt_to=[address]
+    )
+    assert again.final == (250, "2.0.0 OK: posted")
+    assert [m.body_source for m in room_messages(database, world)] == [REPLY]
+
+
+def _reader_process(earlier: set[int | None], wait: float = 30.0) -> multiprocessing.Process:
+    """The child process the listener reads big mail in, once it exists."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        children = [c for c in multiprocessing.active_children() if c.pid not in earlier]
+        if children:
+            return children[0]
+        time.sleep(0.01)
+    raise AssertionError("no reading process started")
