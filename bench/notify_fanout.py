@@ -39,9 +39,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from smtp_intake import SINK_READY, start
-
 from measure import free_port
+from smtp_intake import SINK_READY, start
 
 SECRET_KEY = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 MAIL_DOMAIN = "reply.bench.example"

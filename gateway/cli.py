@@ -2,7 +2,8 @@
 
 Owns argument parsing and output formats. Each command opens one unit of work, calls one
 core function and maps domain errors to a message on stderr and a non-zero exit:
-1 for a refused request (unknown room, invalid address...), 2 for bad settings or usage.
+1 for a refused request (unknown room, invalid address...), 2 for bad settings or usage (a
+title or name given with control characters or line breaks is bad usage: UnsafeText).
 JSON output (`messages --json`, `inspect-email`) is documented in the README and stable.
 """
 
@@ -19,9 +20,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.cli_inbound import add_inbound_commands
 from gateway.core.alerts import create_alert
 from gateway.core.api_keys import create_api_key, list_api_keys, revoke_api_key
-from gateway.core.errors import DomainError
+from gateway.core.errors import DomainError, UnsafeText
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import reply_address
 from gateway.core.rooms import add_member, create_room, get_active_membership, get_room
@@ -51,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, settings)
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnsafeText as error:
+        # Text given on the command line that no title or name may hold: nothing was written.
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DomainError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -158,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     deliver = commands.add_parser("deliver", help="compose and deliver due email once")
     deliver.set_defaults(handler=cmd_deliver)
+
+    add_inbound_commands(commands, _transaction)
 
     inspect = commands.add_parser("inspect-email", help="show how an email would be read")
     inspect.add_argument("file", type=Path, help="a raw RFC 5322 message, or - for stdin")

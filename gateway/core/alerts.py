@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gateway.core.errors import InvalidInput, NotAllowed, NotFound
 from gateway.core.notifications import queue_alert_notification
 from gateway.core.rendering import render_markdown
+from gateway.core.text_fields import single_line_text
 from gateway.store.models import Account, Alert, AlertCategory, User
 
 # The Message Center tab of each kind of alert, as every page and email names it.
@@ -91,7 +92,7 @@ def _owns_account(session: Session, user_id: int, account_id: int) -> bool:
 
 
 def _checked_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(single_line_text("alert title", title).split())
     if not title:
         raise InvalidInput("an alert needs a title")
     if len(title) > MAX_TITLE_LENGTH:

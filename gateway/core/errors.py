@@ -2,7 +2,8 @@
 
 Owns the error taxonomy only. Adapters translate: NotFound -> SMTP 550 5.1.1 / HTTP 404,
 NotAllowed -> 550 5.7.1 / 403, InvalidInput -> 550 5.6.0 / 400, anything else -> 451 / 500.
-Conflict is an InvalidInput that the JSON API tells apart (HTTP 409).
+Conflict is an InvalidInput that the JSON API tells apart (HTTP 409); UnsafeText is one
+that names the field it refuses (the CLI answers it as bad usage, exit 2).
 """
 
 
@@ -25,3 +26,12 @@ class InvalidInput(DomainError):
 class Conflict(InvalidInput):
     """The request clashes with what exists: an address already taken, a second account of
     one kind, the owner's place in their own room."""
+
+
+class UnsafeText(InvalidInput):
+    """A title or name holding control characters or line breaks (gateway.core.text_fields);
+    `field` names the field as a person knows it ("room title")."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from gateway.core.blocks import is_blocked_between
-from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UnsafeText
 from gateway.core.reply_addresses import new_reply_nonce
+from gateway.core.text_fields import single_line_text
 from gateway.core.users import find_user_by_email, get_account, get_user, normalize_address
 from gateway.store.models import AccountKind, Membership, Role, Room, RoomKind, User
 
@@ -35,8 +36,9 @@ def create_room(
     members: Iterable[User] = (),
     account_kind: AccountKind | None = None,
 ) -> Room:
-    """A room in the owner's account, with the owner and `members` in it."""
-    title = " ".join(title.split())
+    """A room in the owner's account, with the owner and `members` in it; UnsafeText when
+    the title holds control characters or line breaks (EMAIL-RULES section 3)."""
+    title = " ".join(single_line_text("room title", title).split())
     if not title:
         raise InvalidInput("a room needs a title")
     if len(title) > MAX_TITLE_LENGTH:
@@ -343,7 +345,7 @@ def open_direct_room(
         return room, False
     if daily_limit is not None:
         check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
-    title = f"{user.display_name} and {other.display_name}"[:MAX_TITLE_LENGTH]
+    title = f"{_title_name(user)} and {_title_name(other)}"[:MAX_TITLE_LENGTH]
     room = create_room(
         session,
         title,
@@ -354,6 +356,15 @@ def open_direct_room(
         account_kind=account_kind,
     )
     return room, True
+
+
+def _title_name(user: User) -> str:
+    """The user's name for a room title they did not type: a name stored before names were
+    checked, and holding what no title may, gives way to the address's local part."""
+    try:
+        return single_line_text("name", user.display_name)
+    except UnsafeText:
+        return user.email.partition("@")[0]
 
 
 def start_group_room(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from gateway.core.errors import Conflict, InvalidInput, NotFound
 from gateway.core.notifications import Reason
 from gateway.core.passwords import hash_password
+from gateway.core.text_fields import single_line_text
 from gateway.store.models import (
     Account,
     AccountKind,
@@ -53,12 +54,14 @@ def add_user(
     time_zone: str = "UTC",
     account_kind: AccountKind = AccountKind.FREELANCER,
 ) -> User:
-    """Create a user with one account; InvalidInput if the address is taken or invalid."""
+    """Create a user with one account; InvalidInput if the address is taken or invalid, or
+    the name holds control characters or line breaks (UnsafeText)."""
     address = normalize_address(email)
+    name = single_line_text("name", name or "")
     if find_user_by_email(session, address) is not None:
         raise Conflict(f"a user with address {address} already exists")
     checked_time_zone(time_zone)
-    display_name = (name or "").strip() or address.split("@", 1)[0]
+    display_name = name.strip() or address.split("@", 1)[0]
     user = User(
         email=address,
         display_name=display_name[:MAX_NAME_LENGTH],
@@ -148,7 +151,7 @@ def update_user(
             raise Conflict(f"a user with address {address} already exists")
         user.email = address
     if name is not None:
-        display_name = " ".join(name.split())
+        display_name = " ".join(single_line_text("name", name).split())
         if not display_name:
             raise InvalidInput("a name cannot be empty")
         user.display_name = display_name[:MAX_NAME_LENGTH]
@@ -209,7 +212,7 @@ def add_account(
     if any(account.kind == kind for account in user.accounts):
         raise Conflict(f"this user already has a {kind.value} account")
     account = get_account(session, user, kind)  # made on first use, named after the user
-    account_name = " ".join((name or "").split())
+    account_name = " ".join(single_line_text("account name", name or "").split())
     if account_name:
         account.name = account_name[:MAX_NAME_LENGTH]
         session.flush()

@@ -300,10 +300,11 @@ def _list_id_value(title: str, list_id: str) -> str:
     A printable ASCII title becomes a quoted-string folded at its spaces. Any other title is
     written entirely as RFC 2047 encoded-words, so no quote, comma or angle bracket in it can
     reach the header as syntax, wherever the encoder splits it. (The generic header folder
-    would encode only some words and could leave a quote unbalanced in front of the id.)
+    would encode only some words and could leave a quote unbalanced in front of the id.) So
+    is a title holding "=?": readers decode encoded words even inside a quoted-string.
     """
     title = one_line(title)
-    plain = title.isascii() and title.isprintable()
+    plain = title.isascii() and title.isprintable() and "=?" not in title
     if plain and all(len(word) <= MAX_PLAIN_WORD for word in title.split()):
         escaped = title.replace("\\", "\\\\").replace('"', '\\"')
         wrapped = textwrap.wrap(

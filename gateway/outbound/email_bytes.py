@@ -6,6 +6,20 @@ characters (RFC 5322 section 2.1.1), RFC 2047 encoded words for non-ASCII text, 
 multipart/alternative body whose text and HTML parts are quoted-printable, so the whole
 email is 7-bit and no relay needs 8BITMIME.
 
+Except where that would break a header line (EMAIL-RULES section 3), whatever the
+interpreter's patch level. The email package parses a value before it folds it, and its
+parser decodes any RFC 2047 encoded word in the value: a title typed as
+"=?utf-8?q?Plans=0D=0ABcc:_x?=" would come out as two header lines on releases without the
+fix for CVE-2024-6923, and as "Plans Bcc: x" on the others. So here:
+- control characters (C0, DEL, C1, with CR, LF and NUL), U+2028, U+2029 and lone surrogates
+  in a value are written as spaces;
+- a value (or display name) holding "=?" never reaches the email package's parser: it is
+  written whole as encoded words of its own characters, so the reader's client shows the
+  very text we were given, and nothing is ever decoded on the way out;
+- every header line is checked last: each line break in it must be CRLF followed by a space
+  or tab (a fold, RFC 5322 section 2.2.3), else ValueError (a fault of ours, never written);
+  on the direct paths, whose values cannot hold a line break, the header's name is checked.
+
 Why not just an EmailMessage: building one costs milliseconds per email (header objects,
 parse trees, the generator), more than everything else an outbound email needs. Most header
 lines the gateway writes are short ASCII ones whose folded form is the line itself: those
@@ -27,6 +41,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email import policy, quoprimime
+from email.header import Header
 from email.headerregistry import Address, UnstructuredHeader
 from email.utils import format_datetime
 from typing import Any
@@ -41,6 +56,17 @@ MAX_LINE = EMAIL_POLICY.max_line_length  # 78
 # would read as the start of an RFC 2047 encoded word), single spaces between words, none
 # at either end.
 _PLAIN_VALUE = re.compile(r"(?!.*=\?)[!-~]+(?: [!-~]+)*")
+# What a header value cannot carry: C0 controls (CR, LF, NUL among them), DEL, C1 controls
+# (NEL among them), the Unicode line and paragraph separators (str.splitlines, which the
+# email package folds with, breaks lines at all of these) and lone surrogates (no charset
+# writes them). Each is written as a space.
+_UNWRITABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# The same in an already folded value, whose "\n" and tab are its folds.
+_UNWRITABLE_FOLDED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# A header field name (RFC 5322 section 3.6.8): printable ASCII but ":".
+_FIELD_NAME = re.compile(r"[!-9;-~]+")
+# What RFC 2047 encoded words start with: a value holding it is never parsed (module docstring).
+_ENCODED_WORD_START = "=?"
 # A display name written as it is, or as a quoted string (RFC 5322 section 3.2.4).
 _SPECIALS = frozenset('()<>@,:;."[]')
 # An address of dot-atoms (RFC 5322 section 3.4.1) in ASCII: every address the gateway
@@ -73,9 +99,16 @@ _BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))
 
 
 def header_line(name: str, value: str) -> bytes:
-    """The header `name: value`, folded and encoded as EmailMessage writes it."""
+    """The header `name: value`, folded and encoded as EmailMessage writes it; controls in
+    `value` written as spaces, and a value holding "=?" as encoded words of its own text
+    (module docstring). Never raises for free text (Subject, References, List-*, X-*...); for
+    a structured header (Message-ID, Date...) whose syntax cannot hold the value, raises as
+    the email package does."""
     if _is_plain(name.lower(), value):
         return _plain_line(name, value)
+    value = _UNWRITABLE.sub(" ", value)
+    if _ENCODED_WORD_START in value:
+        return _encoded_words_line(name, value)
     return _folded(name, value)
 
 
@@ -83,10 +116,11 @@ def _plain_line(name: str, value: str) -> bytes:
     """A plain ASCII value that fits on the header's line, or else on a line of its own: the
     email package moves a value that does not fit after the name, but would fit on the next
     line, there whole (a value is one syntactic unit); anything longer is folded by it."""
+    # The value matched _PLAIN_VALUE (printable ASCII): only the name is left to check.
     if len(name) + 2 + len(value) <= MAX_LINE:
-        return f"{name}: {value}{CRLF}".encode("ascii")
+        return f"{_field_name(name)}: {value}{CRLF}".encode("ascii")
     if 1 + len(value) <= MAX_LINE:
-        return f"{name}:{CRLF} {value}{CRLF}".encode("ascii")
+        return f"{_field_name(name)}:{CRLF} {value}{CRLF}".encode("ascii")
     return _folded(name, value)
 
 
@@ -101,7 +135,8 @@ def _is_plain(name: str, value: str) -> bool:
 def address_line(name: str, display_name: str, addr_spec: str) -> bytes:
     """The header `name: display name <address>` (From, To, Reply-To), as EmailMessage writes
     it for an `Address`: the name quoted or RFC 2047-encoded as needed, so quotes, commas and
-    "<" stay inside the name instead of breaking the address list.
+    "<" stay inside the name instead of breaking the address list. Controls in the name are
+    written as spaces, and a name holding "=?" as encoded words of its own text.
 
     Raises ValueError (an email.errors defect) when the address cannot be written in a 7-bit
     header, e.g. an internationalized local part (RFC 6531).
@@ -115,16 +150,47 @@ def address_line(name: str, display_name: str, addr_spec: str) -> bytes:
         if len(phrase) + 2 <= MAX_LINE and len(addr_spec) + 3 <= MAX_LINE:
             # Too long for one line: the name, then the address on a line of its own. (The
             # space before "<" counts while the name is placed, then moves to the next line.)
-            head = f"{name}: {phrase}"
+            head = f"{_field_name(name)}: {phrase}"
             if len(head) + 1 > MAX_LINE:
                 head = f"{name}:{CRLF} {phrase}"
             return f"{head}{CRLF} <{addr_spec}>{CRLF}".encode("ascii")
+    display_name = _UNWRITABLE.sub(" ", display_name)
+    if _ENCODED_WORD_START in display_name:
+        # RFC 2047 section 5 (3): a phrase may be encoded words; the address stays as it is.
+        return _encoded_words_line(name, display_name, f"<{_written_address(addr_spec)}>")
     return _folded(name, Address(display_name=display_name, addr_spec=addr_spec))
 
 
 def _is_plain_phrase(display_name: str) -> bool:
     # A backslash is left to the email package, which quotes it in its own way.
     return "\\" not in display_name and _PLAIN_VALUE.fullmatch(display_name) is not None
+
+
+def _written_address(addr_spec: str) -> str:
+    """The addr-spec as an address header writes it (a local part quoted if it must be);
+    ValueError when it cannot be written in a 7-bit header (RFC 6531) or holds controls."""
+    if _PLAIN_ADDRESS.fullmatch(addr_spec):
+        return addr_spec
+    written = Address(addr_spec=addr_spec).addr_spec
+    if not written.isascii() or _UNWRITABLE.search(written):
+        raise ValueError(f"the address {addr_spec!r} cannot be written in a 7-bit header")
+    return written
+
+
+def _encoded_words_line(name: str, text: str, tail: str = "") -> bytes:
+    """`name: text tail`, the text written whole as RFC 2047 encoded words of its own
+    characters (so "=?" in it reads as "=?", never as the start of a word), folded at 78
+    characters; `tail` (an angle-bracketed address) after it, on the last line if it fits."""
+    header = Header(text, "utf-8", maxlinelen=MAX_LINE, header_name=name)
+    lines = header.encode(splitchars=" ", linesep=CRLF).split(CRLF)
+    if tail:
+        last = f"{lines[-1]} {tail}"
+        start = len(name) + 2 if len(lines) == 1 else 0
+        if start + len(last) <= MAX_LINE:
+            lines[-1] = last
+        else:
+            lines.append(f" {tail}")
+    return _guarded(f"{_field_name(name)}: {CRLF.join(lines)}{CRLF}".encode("ascii"))
 
 
 @functools.lru_cache(maxsize=16)
@@ -135,15 +201,52 @@ def date_line(when: datetime) -> bytes:
 
 
 def raw_header_line(name: str, folded_value: str) -> bytes:
-    """A header whose value is already encoded and folded (lines joined by "\\n"), as
-    EmailMessage.set_raw stores it; refolded only if a line is still too long."""
-    return EMAIL_POLICY.fold_binary(name, folded_value)
+    """A header whose value is already encoded and folded (lines joined by "\\n", each
+    further line starting with a space or tab), as EmailMessage.set_raw stores it; refolded
+    only if a line is still too long and the value holds no "=?". Controls other than the
+    folds are written as spaces; ValueError if a "\\n" does not start a folded line."""
+    value = _UNWRITABLE_FOLDED.sub(" ", folded_value)
+    if _ENCODED_WORD_START in value:
+        # Refolding parses the value, and the parser decodes encoded words (module
+        # docstring): written as folded by the caller, an overlong line and all (RFC 5322
+        # section 2.1.1 allows up to 998 characters).
+        return _guarded(f"{name}: {value.replace(chr(10), CRLF)}{CRLF}".encode("ascii"))
+    return _guarded(EMAIL_POLICY.fold_binary(name, value))
 
 
 def _folded(name: str, value: Any) -> bytes:
-    """The slow path: the email package's header class for `name` parses and folds."""
+    """The slow path: the email package's header class for `name` parses and folds. Only
+    for a value without controls or "=?" (its parser would decode encoded words)."""
     stored_name, header = EMAIL_POLICY.header_store_parse(name, value)
-    return EMAIL_POLICY.fold_binary(stored_name, header)
+    return _guarded(EMAIL_POLICY.fold_binary(stored_name, header))
+
+
+@functools.lru_cache(maxsize=64)
+def _field_name(name: str) -> str:
+    """`name` if it is a header field name (_FIELD_NAME), else ValueError. The direct paths
+    write values that cannot break a line (printable ASCII and single spaces), so the name
+    is what their lines are checked for."""
+    if not _FIELD_NAME.fullmatch(name):
+        raise ValueError(f"refusing to write a header named {name!r}")
+    return name
+
+
+def _guarded(line: bytes) -> bytes:
+    """`line`, a whole header line, if each line break in it is a CRLF and each but the
+    last starts a folded line (CRLF and a space or tab, RFC 5322 section 2.2.3): whatever
+    wrote it, no value can start a header line of its own. ValueError otherwise: a fault of
+    ours, never written."""
+    end = len(line) - 2
+    if line.find(b"\r") == end and line.find(b"\n") == end + 1:
+        return line  # one line: its only CR and LF end it
+    breaks = line.count(b"\n")
+    if (
+        breaks == line.count(b"\r") == line.count(b"\r\n")
+        and breaks == 1 + line.count(b"\r\n ") + line.count(b"\r\n\t")
+        and line.endswith(b"\r\n")
+    ):
+        return line
+    raise ValueError(f"refusing to write a header line with a line break in its value: {line!r}")
 
 
 def encode_line(line: bytes) -> str:

@@ -60,7 +60,10 @@ PASSTHROUGH_TYPES = frozenset(
 )
 FILE_CSP = "sandbox; default-src 'none'"
 MAX_FILENAME_LENGTH = 255
-_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls (C0, DEL, C1), zero-width and bidi marks, the line and paragraph separators.
+_UNSAFE_IN_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 _UNSAFE_IN_ASCII_NAME = re.compile(r"[^A-Za-z0-9._ ()\[\]+-]")
 
 

@@ -1,5 +1,7 @@
 """Email bytes: header lines, quoted-printable parts and the multipart body come out byte for
-byte as the email package's EmailMessage writes them with the same policy."""
+byte as the email package's EmailMessage writes them with the same policy, for every value
+without "=?" or control characters (those are written so that they cannot break a header
+line: tests/outbound/test_header_line_safety.py)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,9 @@ _HEADER_CHARS = st.sampled_from([*"abcXYZ019 .,;:<>@\"'()[]\\=?-_/!#~é—", "  
 # Plain ASCII words, from short lines to ones that need a line of their own or folding.
 PLAIN_TEXT = st.lists(st.from_regex(r"[A-Za-z0-9<>@.:/=?_-]{1,30}", fullmatch=True), min_size=1,
                       max_size=6).map(" ".join)  # fmt: skip
-HEADER_TEXT = st.one_of(st.lists(_HEADER_CHARS, max_size=90).map("".join), PLAIN_TEXT)
+HEADER_TEXT = st.one_of(st.lists(_HEADER_CHARS, max_size=90).map("".join), PLAIN_TEXT).map(
+    lambda text: text.replace("=?", "= ?")  # the email package would decode an encoded word
+)
 ADDRESSES = st.sampled_from(
     [
         "bob@example.org",
@@ -118,7 +122,8 @@ def test_plain_lines_near_and_past_the_line_length_are_what_email_message_writes
     alphabet = string.ascii_letters + string.digits + "<>@.:/=?_-"
     for _ in range(3000):
         words = [
-            "".join(rng.choices(alphabet, k=rng.randint(1, 45))) for _ in range(rng.randint(1, 5))
+            "".join(rng.choices(alphabet, k=rng.randint(1, 45))).replace("=?", "= ?")
+            for _ in range(rng.randint(1, 5))
         ]
         value = " ".join(words)
         name = rng.choice(["List-Post", "References", "Subject", "X-Gateway-Loop"])

@@ -14,6 +14,8 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from gateway.core.errors import UnsafeText
+from gateway.core.text_fields import single_line_text
 from gateway.store.models import MAX_ROW_ID, AccountKind, AlertCategory, Role, RoomKind
 
 # Larger ids name nothing (gateway.store.models).
@@ -66,6 +68,22 @@ def text(
 
 def words(max_length: int, *, description: str = "") -> object:
     return text(max_length, min_length=1, pattern=SOME_WORDS, description=description)
+
+
+def single_line(field: str) -> AfterValidator:
+    """The domain's rule for titles and names (gateway.core.text_fields), checked with the
+    rest of the body so the 422 names the field: no control characters or line breaks, not
+    even inside an RFC 2047 encoded word."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return single_line_text(field, value)
+        except UnsafeText as error:
+            raise ValueError(str(error)) from None
+
+    return AfterValidator(check)
 
 
 class Request(BaseModel):
@@ -129,14 +147,14 @@ class UserList(Response):
 
 class UserCreate(Request):
     email: Email
-    name: Annotated[str | None, text(200)] = None
+    name: Annotated[str | None, text(200), single_line("name")] = None
     time_zone: TimeZone = "UTC"
     account_kind: AccountKind = AccountKind.FREELANCER
 
 
 class UserUpdate(Request):
     email: Email | None = None
-    name: Annotated[str | None, words(200)] = None
+    name: Annotated[str | None, words(200), single_line("name")] = None
     time_zone: TimeZone | None = None
 
 
@@ -148,7 +166,7 @@ class UserQuery(Query):
 
 class AccountCreate(Request):
     kind: AccountKind
-    name: Annotated[str | None, text(200)] = None
+    name: Annotated[str | None, text(200), single_line("account name")] = None
 
 
 class AccountList(Response):
@@ -182,7 +200,7 @@ class NewMember(Request):
 
 
 class RoomCreate(Request):
-    title: Annotated[str | None, words(200)] = Field(
+    title: Annotated[str | None, words(200), single_line("room title")] = Field(
         default=None, description="required but for direct rooms, which are named after the two"
     )
     kind: RoomKind = RoomKind.GROUP
@@ -250,7 +268,7 @@ class AlertCreate(Request):
     category: AlertCategory = Field(
         default=AlertCategory.ALERT, description="alert: Account Alerts tab; update: Updates tab"
     )
-    title: Annotated[str, words(300)]
+    title: Annotated[str, words(300), single_line("alert title")]
     body: Annotated[str, text(20_000)] = ""
     link: Annotated[str | None, text(2000, min_length=1, pattern=LINK)] = Field(
         default=None, description="an http(s) URL, or a path on this site"
