@@ -3,17 +3,33 @@
 `sign_in(client, user)` starts a real web session (the same core call the sign-in views
 make) and puts its token in the client's session cookie. `csrf_token(client)` reads the
 token a page gives its forms, so tests post exactly what a browser would.
+
+The live event stream (GET /live/rooms/<id>): `EventReader` reads a streaming response in a
+thread of its own; tests wait on the text with a bounded timeout (the poller runs on its own
+rhythm), never on a sleep. `FAST` is the poller rhythm live tests give the app
+(app.config[HUB_EXTENSION]); `end_streams(app)` asks the app's open streams to end, as a
+stopping server does. The `live_app` and `open_stream` fixtures (tests/web/conftest.py) put
+them together.
 """
 
 from __future__ import annotations
 
+import json
+import queue
 import re
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from gateway.core.web_sessions import start_web_session
 from gateway.store.models import User
+from gateway.web.live import HUB_EXTENSION
+from gateway.web.live_hub import LiveTiming
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -46,3 +62,72 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
     found = CSRF_META.search(page)
     assert found, f"no csrf-token meta on {path}"
     return found.group(1)
+
+
+WAIT_SECONDS = 15
+FAST = LiveTiming(poll_seconds=0.05, presence_seconds=0.05, touch_seconds=0.05)
+
+
+class EventReader:
+    """Reads a streaming response in a thread; `until` waits for the text it needs."""
+
+    def __init__(self, response: TestResponse) -> None:
+        self.response = response
+        self.text = ""
+        self._chunks: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._read_all = False
+        self.ended = threading.Event()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        for chunk in self.response.response:
+            self._chunks.put(chunk.decode() if isinstance(chunk, bytes) else chunk)
+        # Closed in the thread that iterated, as a WSGI server does: frees the stream's slot.
+        self.response.close()
+        self._chunks.put(None)
+        self.ended.set()
+
+    def until(self, predicate: Callable[[str], bool]) -> str:
+        """All text read so far once `predicate` holds; fails after WAIT_SECONDS."""
+        while not predicate(self.text):
+            if self._read_all:
+                raise AssertionError(f"stream ended first; got {self.text!r}")
+            try:
+                chunk = self._chunks.get(timeout=WAIT_SECONDS)
+            except queue.Empty:
+                raise AssertionError(f"stream never showed it; got {self.text!r}") from None
+            if chunk is None:
+                self._read_all = True
+                raise AssertionError(f"stream ended first; got {self.text!r}")
+            self.text += chunk
+        return self.text
+
+    def read_to_end(self) -> str:
+        """All the stream's text once it has ended; fails if it is still open after
+        WAIT_SECONDS."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not self._read_all:
+            try:
+                chunk = self._chunks.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"stream is still open; got {self.text!r}") from None
+            if chunk is None:
+                self._read_all = True
+            else:
+                self.text += chunk
+        return self.text
+
+    def events(self, kind: str) -> list[dict[str, object]]:
+        found = []
+        for block in self.text.split("\n\n"):
+            lines = block.splitlines()
+            if f"event: {kind}" in lines:
+                data = next(line for line in lines if line.startswith("data: "))
+                found.append(json.loads(data.removeprefix("data: ")))
+        return found
+
+
+def end_streams(app: Flask) -> None:
+    hub = app.extensions.get(HUB_EXTENSION)
+    if hub is not None:
+        hub.end_streams()

@@ -3,6 +3,8 @@
 // the page, e.g. the user's own post added by the compose script, are skipped), then mark
 // the room read if the page is visible. `edited` / `deleted`: refetch that one message.
 // `presence`: update the member's online dot and away badge ([data-presence-user]).
+// `removed` / `signed-out`: the viewer may no longer follow the room (removed or left; their
+// session ended): stop following, say so above the messages and disable the compose box.
 // EventSource reconnects by itself (sending Last-Event-ID); when the server refused the
 // stream (503: too many open pages) this script retries after a pause.
 "use strict";
@@ -173,6 +175,40 @@
     }
   }
 
+  const ENDINGS = {
+    removed: { text: "You are no longer a member of this room.", link: null },
+    "signed-out": { text: "You were signed out.", link: "Sign in again to follow this room" },
+  };
+
+  /** The stream ended for good: tell the viewer why; nothing here can be sent any more. */
+  function showEnded(kind) {
+    const ending = ENDINGS[kind];
+    room.dataset.live = kind;
+    if (document.getElementById("room-ended")) {
+      return;
+    }
+    const notice = document.createElement("p");
+    notice.id = "room-ended";
+    notice.className = "banner banner-warning";
+    notice.setAttribute("role", "alert");
+    notice.textContent = ending.text;
+    if (ending.link) {
+      const link = document.createElement("a");
+      const back = window.location.pathname + window.location.search;
+      link.href = `/sign-in?next=${encodeURIComponent(back)}`;
+      link.textContent = ending.link;
+      notice.append(" ", link);
+    }
+    const header = room.querySelector(".room-header");
+    room.insertBefore(notice, header ? header.nextSibling : room.firstChild);
+    const compose = document.getElementById("compose");
+    if (compose) {
+      for (const field of compose.elements) {
+        field.disabled = true;
+      }
+    }
+  }
+
   function parse(event) {
     try {
       return JSON.parse(event.data);
@@ -207,6 +243,12 @@
         showPresence(data);
       }
     });
+    for (const kind of Object.keys(ENDINGS)) {
+      source.addEventListener(kind, () => {
+        source.close(); // the server ended the stream for good: do not reconnect
+        showEnded(kind);
+      });
+    }
     source.addEventListener("error", () => {
       room.dataset.live = "reconnecting";
       // CLOSED: the server refused (503, or signed out); EventSource gives up, we do not.

@@ -1,21 +1,16 @@
 """The live event stream and the Online/Invisible toggle, through the Flask test client.
 
-Streams are read in a thread of their own; tests wait on the data with a bounded timeout
-(the poller runs on its own rhythm), never on a sleep."""
+Streams are read in a thread of their own (web_support.EventReader); tests wait on the data
+with a bounded timeout (the poller runs on its own rhythm), never on a sleep."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from gateway.core.messages import post_message
 from gateway.core.presence import set_presence
@@ -27,8 +22,6 @@ from gateway.store.models import Origin, Presence, RoomEvent, RoomEventKind, Use
 from gateway.web.app import create_app
 from gateway.web.live import (
     HUB_EXTENSION,
-    IdWatermark,
-    LiveTiming,
     StreamCursor,
     format_comment,
     format_event,
@@ -36,86 +29,10 @@ from gateway.web.live import (
     safe_next,
     stream_capacity,
 )
+from gateway.web.live_hub import IdWatermark
 
 from support import World
-from web_support import Clock, csrf_token, sign_in
-
-WAIT_SECONDS = 15
-FAST = LiveTiming(poll_seconds=0.05, presence_seconds=0.05, touch_seconds=0.05)
-
-
-class EventReader:
-    """Reads a streaming response in a thread; `until` waits for the text it needs."""
-
-    def __init__(self, response: TestResponse) -> None:
-        self.response = response
-        self.text = ""
-        self._chunks: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-        self.ended = threading.Event()
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        for chunk in self.response.response:
-            self._chunks.put(chunk.decode() if isinstance(chunk, bytes) else chunk)
-        # Closed in the thread that iterated, as a WSGI server does: frees the stream's slot.
-        self.response.close()
-        self._chunks.put(None)
-        self.ended.set()
-
-    def until(self, predicate: Callable[[str], bool]) -> str:
-        """All text read so far once `predicate` holds; fails after WAIT_SECONDS."""
-        while not predicate(self.text):
-            try:
-                chunk = self._chunks.get(timeout=WAIT_SECONDS)
-            except queue.Empty:
-                raise AssertionError(f"stream never showed it; got {self.text!r}") from None
-            if chunk is None:
-                raise AssertionError(f"stream ended first; got {self.text!r}")
-            self.text += chunk
-        return self.text
-
-    def events(self, kind: str) -> list[dict[str, object]]:
-        found = []
-        for block in self.text.split("\n\n"):
-            lines = block.splitlines()
-            if f"event: {kind}" in lines:
-                data = next(line for line in lines if line.startswith("data: "))
-                found.append(json.loads(data.removeprefix("data: ")))
-        return found
-
-
-@pytest.fixture
-def live_app(app: Flask) -> Flask:
-    app.config[HUB_EXTENSION] = FAST
-    return app
-
-
-def end_streams(app: Flask) -> None:
-    hub = app.extensions.get(HUB_EXTENSION)
-    if hub is not None:
-        hub.end_streams()
-
-
-@pytest.fixture
-def open_stream(live_app: Flask) -> Iterator[Callable[..., tuple[TestResponse, EventReader]]]:
-    """Opens streams; at the end asks them to stop and waits until each has closed."""
-    readers: list[tuple[Flask, EventReader]] = []
-
-    def open_(
-        client: FlaskClient, path: str, **headers: str
-    ) -> tuple[TestResponse, EventReader | None]:
-        response = client.get(path, headers=headers, buffered=False)
-        if response.status_code != 200:
-            response.close()
-            return response, None
-        reader = EventReader(response)
-        readers.append((client.application, reader))
-        return response, reader
-
-    yield open_
-    for app, reader in readers:
-        end_streams(app)
-        assert reader.ended.wait(WAIT_SECONDS)
+from web_support import FAST, WAIT_SECONDS, Clock, EventReader, csrf_token, end_streams, sign_in
 
 
 def _client_for(app: Flask, user: User) -> FlaskClient:
