@@ -12,17 +12,22 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from test_smtp import bob_address, inbound_records, room_messages
 
 import gateway.inbound.preparation as preparation
 from gateway.core.bounce_addresses import PREFIX
+from gateway.core.reply_addresses import ReplyKeys
+from gateway.inbound.preparation import Envelope, IntakeConfig
 from gateway.inbound.reading_pool import BIG_MESSAGE_BYTES
 from gateway.settings import Settings
 from gateway.store.models import InboundOutcome
 
 from cli_support import Cli, cli_for
 from smtp_gateway import SMTPGateway, Transcript
-from support import MAIL_DOMAIN, reply_email
+from support import MAIL_DOMAIN, SECRET_KEY, reply_email
 
 REPLY = "Friday works for me."
 
@@ -312,3 +317,38 @@ def _reader_process(earlier: set[int | None], wait: float = 30.0) -> multiproces
             return children[0]
         time.sleep(0.01)
     raise AssertionError("no reading process started")
+
+
+_MIME_PIECES = st.sampled_from(
+    [
+        b"From: Bob <bob@example.org>\r\n",
+        b"From: =?utf-8?q?Bob=0D=0ABcc:_x@evil?= <bob@example.org>\r\n",
+        b"Content-Type: multipart/alternative; boundary=b\r\n",
+        b"Content-Type: text/html; charset=utf-7\r\n",
+        b"Content-Transfer-Encoding: base64\r\n",
+        b"Content-Transfer-Encoding: quoted-printable\r\n",
+        b"Message-ID: <a@b>\r\n",
+        b"\r\n",
+        b"--b\r\n",
+        b"--b--\r\n",
+        b"<div <div <!-- <![foo[x <blockquote>",
+        b"=?utf-8?b?////?=",
+        b"=E2=80=\r\n",
+        b"\x00\xff\xfe",
+    ]
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_MIME_PIECES, st.binary(max_size=40)), max_size=30))
+def test_reading_any_bytes_never_raises_and_always_says_what_became_of_them(
+    pieces: list[bytes],
+) -> None:
+    raw = b"".join(pieces)
+    config = IntakeConfig(ReplyKeys.from_secrets(SECRET_KEY), MAIL_DOMAIN, "mx.example.com")
+    deliveries = [(Envelope("bob@example.org", f"x@{MAIL_DOMAIN}"), None)] * 2
+    for prepared in preparation.prepare_deliveries(raw, deliveries, config):
+        assert len(prepared.key) == 64 and len(prepared.content_hash) == 64
+        assert prepared.kept_as is not None or prepared.parsed is not None
+        if prepared.parsed is not None and prepared.parsed.from_name:
+            assert not set(prepared.parsed.from_name) & {"\r", "\n", "\x00"}
