@@ -39,6 +39,13 @@ class Cli:
         return Outcome(code, captured.out, captured.err)
 
 
+def clear_gateway_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No GATEWAY_* setting of the machine's leaks into a test (but the test database's)."""
+    for name in list(os.environ):
+        if name.startswith("GATEWAY_") and name != "GATEWAY_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+
+
 def cli_for(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -46,9 +53,7 @@ def cli_for(
     data_dir: Path,
 ) -> Cli:
     """`gateway` pointed at the test database, with the test secret and mail domain."""
-    for name in list(os.environ):
-        if name.startswith("GATEWAY_") and name != "GATEWAY_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
+    clear_gateway_environment(monkeypatch)
     monkeypatch.setenv("GATEWAY_DATA_DIR", str(data_dir))
     monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("GATEWAY_SECRET_KEY", SECRET_KEY)

@@ -20,6 +20,7 @@ from gateway.store.database import Database
 from gateway.store.migrate import upgrade
 from gateway.store.models import Base
 
+from cli_support import Cli, cli_for
 from support import MAIL_DOMAIN, SECRET_KEY, World
 
 pytest_plugins = ["smtp_gateway", "recording_relay"]
@@ -92,3 +93,14 @@ def world(database: Database, now: datetime) -> World:
         bob = add_user(session, "bob@example.org", name="Bob Baker", now=now)
         room = create_room(session, "Website redesign", owner=alice, members=[bob], now=now)
     return World(alice=alice, bob=bob, room=room)
+
+
+@pytest.fixture
+def gateway_cli(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+    tmp_path: Path,
+) -> Cli:
+    """`gateway` run in-process on the test database (see cli_support)."""
+    return cli_for(monkeypatch, capsys, settings, tmp_path / "cli-data")

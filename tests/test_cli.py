@@ -9,7 +9,6 @@ import mailbox
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.headerregistry import Address
@@ -30,7 +29,8 @@ from gateway.store.database import Database
 from gateway.store.migrate import is_up_to_date
 from gateway.store.models import Message, Role, Room, RoomKind
 
-from support import MAIL_DOMAIN, SECRET_KEY, World, reply_email
+from cli_support import Cli, Outcome, clear_gateway_environment, cli_for
+from support import MAIL_DOMAIN, World, reply_email
 
 DATA = Path(__file__).parent / "data"
 
@@ -66,34 +66,6 @@ INSPECT_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one `gateway ...` run did: its exit status and what it printed."""
-
-    code: int
-    out: str
-    err: str
-
-
-class Cli:
-    """Runs `gateway` in-process with the environment the test set up."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self._capsys = capsys
-
-    def __call__(self, *argv: str) -> Outcome:
-        self._capsys.readouterr()  # start from empty buffers
-        code = main(list(argv))
-        captured = self._capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
-
-
-def _clear_gateway_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("GATEWAY_") and name != "GATEWAY_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-
-
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "cli-data"
@@ -107,12 +79,7 @@ def gateway(
     data_dir: Path,
 ) -> Cli:
     """`gateway` pointed at the test database, with the test secret and mail domain."""
-    _clear_gateway_environment(monkeypatch)
-    monkeypatch.setenv("GATEWAY_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("GATEWAY_SECRET_KEY", SECRET_KEY)
-    monkeypatch.setenv("GATEWAY_MAIL_DOMAIN", MAIL_DOMAIN)
-    return Cli(capsys)
+    return cli_for(monkeypatch, capsys, settings, data_dir)
 
 
 def _add_carol(database: Database, now: datetime) -> None:
@@ -515,7 +482,7 @@ def test_inspect_email_reads_standard_input_and_honours_mail_from(
 def test_db_upgrade_creates_an_up_to_date_embedded_database(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    _clear_gateway_environment(monkeypatch)
+    clear_gateway_environment(monkeypatch)
     data_dir = tmp_path / "fresh"
     monkeypatch.setenv("GATEWAY_DATA_DIR", str(data_dir))
     gateway = Cli(capsys)

@@ -3,54 +3,11 @@ driven in-process through `gateway.cli.main` on the test database."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-
-import pytest
-
-from gateway.cli import main
-from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Alert, AlertCategory
 
-from support import MAIL_DOMAIN, SECRET_KEY, World
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Outcome]
-
-
-@pytest.fixture
-def gateway(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    settings: Settings,
-    tmp_path: Path,
-) -> Run:
-    """`gateway` pointed at the test database, with the test secret and mail domain."""
-    for name in list(os.environ):
-        if name.startswith("GATEWAY_") and name != "GATEWAY_TEST_DATABASE_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path / "cli-data"))
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("GATEWAY_SECRET_KEY", SECRET_KEY)
-    monkeypatch.setenv("GATEWAY_MAIL_DOMAIN", MAIL_DOMAIN)
-
-    def run(*argv: str) -> Outcome:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
-
-    return run
+from cli_support import Cli, Outcome
+from support import World
 
 
 def _alert(database: Database, alert_id: int) -> Alert:
@@ -67,9 +24,9 @@ def _assert_refused(outcome: Outcome, fragment: str) -> None:
 
 
 def test_alert_send_creates_an_account_alert_and_prints_its_id(
-    gateway: Run, database: Database, world: World
+    gateway_cli: Cli, database: Database, world: World
 ) -> None:
-    outcome = gateway(
+    outcome = gateway_cli(
         "alert",
         "send",
         "Alice@Example.com",
@@ -93,9 +50,11 @@ def test_alert_send_creates_an_account_alert_and_prints_its_id(
 
 
 def test_alert_send_with_update_creates_an_update(
-    gateway: Run, database: Database, world: World
+    gateway_cli: Cli, database: Database, world: World
 ) -> None:
-    outcome = gateway("alert", "send", "bob@example.org", "--title", "New: dark mode", "--update")
+    outcome = gateway_cli(
+        "alert", "send", "bob@example.org", "--title", "New: dark mode", "--update"
+    )
 
     assert outcome.code == 0
     alert = _alert(database, int(outcome.out))
@@ -107,15 +66,19 @@ def test_alert_send_with_update_creates_an_update(
 
 
 def test_alert_send_refuses_a_bad_link_an_unknown_user_and_a_financial_update(
-    gateway: Run, world: World
+    gateway_cli: Cli, world: World
 ) -> None:
     _assert_refused(
-        gateway("alert", "send", "alice@example.com", "--title", "T", "--link", "javascript:x()"),
+        gateway_cli(
+            "alert", "send", "alice@example.com", "--title", "T", "--link", "javascript:x()"
+        ),
         "link",
     )
-    _assert_refused(gateway("alert", "send", "nobody@example.com", "--title", "T"), "nobody")
+    _assert_refused(gateway_cli("alert", "send", "nobody@example.com", "--title", "T"), "nobody")
     _assert_refused(
-        gateway("alert", "send", "alice@example.com", "--title", "T", "--update", "--financial"),
+        gateway_cli(
+            "alert", "send", "alice@example.com", "--title", "T", "--update", "--financial"
+        ),
         "financial",
     )
-    _assert_refused(gateway("alert", "send", "alice@example.com", "--title", " "), "title")
+    _assert_refused(gateway_cli("alert", "send", "alice@example.com", "--title", " "), "title")

@@ -4,29 +4,16 @@ stderr naming the field, nothing written to the database."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 
-from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Account, Alert, Room, User
 
-from cli_support import Cli, cli_for
+from cli_support import Cli
 from support import World
 
 ENCODED_BREAK = "=?utf-8?q?Plans=0D=0ABcc:_x@evil.example?="
-
-
-@pytest.fixture
-def gateway(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    settings: Settings,
-    tmp_path: Path,
-) -> Cli:
-    return cli_for(monkeypatch, capsys, settings, tmp_path / "cli-data")
 
 
 def _counts(database: Database) -> tuple[int, ...]:
@@ -47,10 +34,15 @@ def _counts(database: Database) -> tuple[int, ...]:
     ],
 )
 def test_an_unsafe_title_or_name_exits_2_with_one_line_and_writes_nothing(
-    gateway: Cli, database: Database, world: World, field: str, argv: tuple[str, ...], value: str
+    gateway_cli: Cli,
+    database: Database,
+    world: World,
+    field: str,
+    argv: tuple[str, ...],
+    value: str,
 ) -> None:
     before = _counts(database)
-    outcome = gateway(*(arg.format(value) if arg == "{}" else arg for arg in argv))
+    outcome = gateway_cli(*(arg.format(value) if arg == "{}" else arg for arg in argv))
     assert outcome.code == 2
     assert outcome.out == ""
     assert outcome.err.startswith(f"error: {field} may not contain ")
@@ -58,6 +50,6 @@ def test_an_unsafe_title_or_name_exits_2_with_one_line_and_writes_nothing(
     assert _counts(database) == before
 
 
-def test_other_refusals_still_exit_1(gateway: Cli, world: World) -> None:
-    outcome = gateway("room", "create", "Plans", "--owner", "nobody@example.com")
+def test_other_refusals_still_exit_1(gateway_cli: Cli, world: World) -> None:
+    outcome = gateway_cli("room", "create", "Plans", "--owner", "nobody@example.com")
     assert outcome.code == 1 and outcome.err.startswith("error: ")

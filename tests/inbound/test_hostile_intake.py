@@ -9,7 +9,6 @@ import signal
 import socket
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -22,24 +21,13 @@ from gateway.core.bounce_addresses import PREFIX
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.inbound.preparation import Envelope, IntakeConfig
 from gateway.inbound.reading_pool import BIG_MESSAGE_BYTES
-from gateway.settings import Settings
 from gateway.store.models import InboundOutcome
 
-from cli_support import Cli, cli_for
+from cli_support import Cli
 from smtp_gateway import SMTPGateway, Transcript
 from support import MAIL_DOMAIN, SECRET_KEY, reply_email
 
 REPLY = "Friday works for me."
-
-
-@pytest.fixture
-def gateway_cli(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    settings: Settings,
-    tmp_path: Path,
-) -> Cli:
-    return cli_for(monkeypatch, capsys, settings, tmp_path / "cli-data")
 
 
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
