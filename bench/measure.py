@@ -1,10 +1,12 @@
-"""What every benchmark here measures the same way: latency percentiles and a free port."""
+"""What every benchmark here measures the same way: latency percentiles, the best time of a
+few runs, and a free port."""
 
 from __future__ import annotations
 
 import math
 import socket
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -19,3 +21,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def best_ms(work: Callable[[], object], repeat: int) -> float:
+    """The fastest of `repeat` runs of `work`, in milliseconds (the least disturbed one)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return min(times) * 1000

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from gateway.inbound.reply_text import extract_reply_from_html, extract_reply_text
+
+from measure import best_ms
 
 CORPUS = Path(__file__).parent.parent / "tests" / "data" / "reply-trimmer"
 REPLIES = Path(__file__).parent.parent / "tests" / "data" / "replies"
@@ -84,15 +84,6 @@ def hostile_html() -> dict[str, str]:
         "html_stray_end_tags_under_250_spans_1mb": "<span>" * 250 + "</b>" * 250_000 + "end",
         "html_paragraphs_60k": "<p>Some words &amp; more.</p>" * 60_000,
     }
-
-
-def best_ms(work: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times) * 1000
 
 
 def linear_scan(text: str) -> int:

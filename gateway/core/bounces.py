@@ -8,7 +8,7 @@ Owns the rules of EMAIL-RULES section 2 for bounces, modelled on what Discourse 
 - At DISABLE_THRESHOLD non-critical email to the address stops (`disabled_at`); the user is
   told in the web inbox and can turn email back on (`resume_email`), which starts afresh.
   Critical mail (financial Account Alerts, sign-in links) still goes.
-- An out-of-office is never a bounce (gateway.inbound.classification decides what is one).
+- An out-of-office is never a bounce (gateway.inbound.bounce_reports decides what is one).
 
 Functions flush; the caller commits. Must not import any adapter library.
 """

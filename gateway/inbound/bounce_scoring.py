@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from gateway.core.bounce_addresses import verify_bounce_local_part
 from gateway.core.bounces import normalized_address, record_bounce
 from gateway.core.reply_addresses import ReplyKeys
-from gateway.inbound.classification import Bounce
+from gateway.inbound.bounce_reports import Bounce
 from gateway.store.models import OutboxEmail
 
 

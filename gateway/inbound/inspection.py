@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
+from gateway.inbound.bounce_reports import Bounce, detect_bounce
+from gateway.inbound.classification import detect_automated
 from gateway.inbound.parsing import parse_email
 from gateway.inbound.preparation import reply_text_of
 

@@ -1,6 +1,6 @@
-"""Reading an address header (From) into its mailboxes, in linear time on any input.
+"""Reading an address header (From, To, Cc...) into its mailboxes, in linear time on any input.
 
-Owns how many mailboxes a From field set names and which they are (RFC 5322 section 3.4:
+Owns how many mailboxes a field set names and which they are (RFC 5322 section 3.4:
 mailbox, name-addr, angle-addr, group; section 3.2.2 comments and 3.2.4 quoted strings; the
 obsolete route of section 4.4). The sender check rests on this count, so it is our own reader
 rather than `email.utils.getaddresses`, which recurses per nested comment (RecursionError on
@@ -13,9 +13,9 @@ recursion. Display names are returned as written (quotes and escapes removed), n
 decoded: a decoded name may hold the commas and angle brackets that separate addresses
 (RFC 2047 section 5, rule 3), so decoding comes after splitting.
 
-At most MAX_READ_CHARS of the fields are read (no person's From comes near it); an unread
-remainder holding an "@" or "<" sets `unread`, which a caller counts as one more mailbox, so
-padding cannot push a second author out of sight.
+At most MAX_READ_CHARS of the fields are read (no person's From comes near it; a caller reading
+a recipient list asks for more); an unread remainder holding an "@" or "<" sets `unread`, which
+a caller counts as one more mailbox, so padding cannot push a second author out of sight.
 
 Tolerated, as mail in the wild needs: an entry with no "@" and no angle-addr ("Baker, Bob
 <bob@example.org>" from clients that forget to quote a name) is a stray word, not a mailbox.
@@ -36,23 +36,23 @@ _ADDR_SPEC_RE = re.compile(ADDR_SPEC)
 # Every alternative starts with a different character class and the repeated groups cannot
 # fail once started (the closing quote or bracket is optional), so nothing backtracks.
 _TOKEN_RE = re.compile(
-    r'"(?:[^"\\]+|\\.)*"?'  # quoted-string (an unclosed one runs to the end)
-    r"|\[(?:[^\]\\]+|\\.)*\]?"  # domain-literal
+    r'"(?:[^"\\]++|\\.)*+"?'  # quoted-string (an unclosed one runs to the end)
+    r"|\[(?:[^\]\\]++|\\.)*+\]?"  # domain-literal
     r"|[(<>,:;@]"  # comment start and the specials that shape the list
     r"|\\.?"  # a stray quoted-pair
-    r"|\s+"
-    r'|[^"\[(<>,:;@\\\s]+',  # atom text (dots and stray ")" or "]" included)
+    r"|\s++"
+    r'|[^"\[(<>,:;@\\\s]++',  # atom text (dots and stray ")" or "]" included)
     re.DOTALL,
 )
 # The common shapes, `addr`, `Name <addr>`, `"Name" <addr>`, matched at once (about ten times
-# faster than the token loop). Only short values try it: the lazy name before optional
-# whitespace can cost the square of a long run of spaces.
+# faster than the token loop). The display name is words separated by whitespace, and every
+# repetition is possessive, so no run of spaces is tried at more than one split.
+_NAME_WORD = r"[^\"<>,;:()@\\\[\]\s]++"
 _SIMPLE_MAILBOX_RE = re.compile(
-    rf'\s*(?:(?:"(?P<quoted>[^"\\]*)"|(?P<name>[^"<>,;:()@\\\[\]]*?))\s*<(?P<angle>{ADDR_SPEC})>'
-    rf"|(?P<bare>{ADDR_SPEC}))\s*"
+    rf'\s*+(?:(?:"(?P<quoted>[^"\\]*+)"|(?P<name>{_NAME_WORD}(?:\s++{_NAME_WORD})*+)?)'
+    rf"\s*+<(?P<angle>{ADDR_SPEC})>|(?P<bare>{ADDR_SPEC}))\s*+"
 )
-SIMPLE_MAILBOX_CHARS = 320
-_COMMENT_TOKEN_RE = re.compile(r"[^()\\]+|\\.?|[()]", re.DOTALL)
+_COMMENT_TOKEN_RE = re.compile(r"[^()\\]++|\\.?|[()]", re.DOTALL)
 _QUOTED_PAIR_RE = re.compile(r"\\(.)", re.DOTALL)
 
 
@@ -161,13 +161,18 @@ class _Reader:
 
     def space(self) -> None:
         entry = self.entry
-        if entry.angle is None and not entry.angles:
+        if entry.angle is not None:
+            entry.angle.append(" ")
+            return
+        entry.bare.append(" ")
+        if not entry.angles:
             entry.phrase.append(" ")
 
 
-def read_mailbox_list(values: Iterable[str]) -> MailboxList:
-    """Every mailbox the header fields `values` name (all of them, in order). Never raises."""
-    reader, budget, unread = _Reader(), MAX_READ_CHARS, False
+def read_mailbox_list(values: Iterable[str], max_chars: int = MAX_READ_CHARS) -> MailboxList:
+    """Every mailbox the header fields `values` name (all of them, in order), reading at most
+    `max_chars` characters of them. Never raises."""
+    reader, budget, unread = _Reader(), max_chars, False
     for value in values:
         if len(value) > budget:
             rest = value[budget:]
@@ -179,7 +184,7 @@ def read_mailbox_list(values: Iterable[str]) -> MailboxList:
 
 
 def _read_field(value: str, reader: _Reader) -> None:
-    simple = _SIMPLE_MAILBOX_RE.fullmatch(value) if len(value) <= SIMPLE_MAILBOX_CHARS else None
+    simple = _SIMPLE_MAILBOX_RE.fullmatch(value)
     if simple is not None:
         name = _words([simple.group("quoted") or simple.group("name") or ""])
         mailbox = Mailbox(name, (simple.group("angle") or simple.group("bare")).lower())
@@ -246,8 +251,18 @@ def _without_route(text: str) -> str:
 
 
 def _address(text: str) -> str | None:
-    text = text.strip().lower()
-    return text if _ADDR_SPEC_RE.fullmatch(text) else None
+    """The addr-spec written as `text`, lowercased; None if it is not one. Whitespace may
+    surround its dots and "@" (the obsolete syntax of RFC 5322 section 4.4); anywhere else it
+    separates words, and two words are not an address."""
+    words = text.lower().split()
+    if not words:
+        return None
+    pieces = [words[0]]
+    for word in words[1:]:
+        joined = pieces[-1].endswith((".", "@")) or word.startswith((".", "@"))
+        pieces.append(word if joined else " " + word)
+    address = "".join(pieces)
+    return address if _ADDR_SPEC_RE.fullmatch(address) else None
 
 
 __all__ = ["ADDR_SPEC", "Mailbox", "MailboxList", "read_mailbox_list"]

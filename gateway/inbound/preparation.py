@@ -25,7 +25,8 @@ from gateway.core.errors import DomainError, InvalidInput, NotAllowed
 from gateway.core.messages import NewFile
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget
 from gateway.inbound.authentication import dmarc_hold_reason
-from gateway.inbound.classification import Bounce, detect_automated, detect_bounce
+from gateway.inbound.bounce_reports import Bounce, detect_bounce
+from gateway.inbound.classification import detect_automated
 from gateway.inbound.html_text import HtmlBudget
 from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text

@@ -25,8 +25,8 @@ from gateway.core.bounces import (
     resume_email,
 )
 from gateway.core.reply_addresses import ReplyKeys
+from gateway.inbound.bounce_reports import Bounce, detect_bounce
 from gateway.inbound.bounce_scoring import score_bounces
-from gateway.inbound.classification import Bounce, detect_bounce
 from gateway.inbound.parsing import parse_email
 from gateway.inbound.quoted_original import MAX_ORIGINAL_IDS
 from gateway.settings import Settings

@@ -8,12 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gateway.inbound.bounce_reports import Bounce, detect_bounce
 from gateway.inbound.classification import (
     AUTO_REPLY_SUBJECT_PREFIXES,
     Automated,
-    Bounce,
     detect_automated,
-    detect_bounce,
 )
 from gateway.inbound.parsing import ParsedEmail, parse_email
 
