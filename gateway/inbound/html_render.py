@@ -19,15 +19,12 @@ gateway.core.
 
 from __future__ import annotations
 
-import re
 import time
-from dataclasses import dataclass
 
 from gateway.inbound.html_quotes import QuoteLocator
 
 __all__ = ["OverBudget", "TextLine", "TextRenderer"]
 
-_WHITESPACE = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 # Elements whose content is not part of the readable text.
@@ -83,20 +80,16 @@ class OverBudget(Exception):
         self.reason = reason
 
 
-@dataclass(slots=True)
-class TextLine:
-    depth: int  # blockquote nesting: rendered as that many ">"
-    text: str
-    position: int  # the event at which the line's content starts
+# A line: (depth, text, position): its blockquote nesting (rendered as that many ">"),
+# its text, and the event at which its content starts. A tuple: one per line of the mail.
+TextLine = tuple[int, str, int]
 
 
-@dataclass(slots=True)
-class _Frame:
-    """An open element and what its end must undo."""
-
-    tag: str
-    container: int | None = None  # where the quote container it opens starts
-    link: tuple[str | None, list[str]] | None = None
+# An open element and what its end must undo: its tag, where the quote container it
+# opens starts (or None), and its link (href, text) if it is one. A tuple: one per element.
+_Frame = tuple[str, "int | None", "tuple[str | None, list[str]] | None"]
+# Tags whose start does more than a block's line breaks.
+_SPECIAL = frozenset(("br", "hr", "a", "td", "th", "ul", "ol", "li"))
 
 
 class TextRenderer:
@@ -110,6 +103,8 @@ class TextRenderer:
         self._elements = 0
         self._frames: list[_Frame] = []
         self._pending: list[str] = []  # text not yet handled (the parser splits runs)
+        # The parser's ``data`` call: a bound append, as runs of text are the most events.
+        self.data = self._pending.append
         self.lines: list[TextLine] = []
         self._parts: list[str] = []  # the line being built
         self._line_depth = 0
@@ -131,17 +126,36 @@ class TextRenderer:
             self._flush()
         self._event += 1
         self._elements += 1
-        self._check_budget()
-        frame = _Frame(tag, self.quotes.start(tag, attrib, self._event))
-        self._frames.append(frame)
+        frames = self._frames
+        if (
+            len(frames) >= self._max_depth
+            or self._elements > self._max_elements
+            or (self._deadline is not None and self._elements % _CLOCK_EVERY == 0)
+        ):
+            self._check_budget()
+        container = self.quotes.start(tag, attrib, self._event)
         if tag == "head":
             self._in_head = True
         elif tag == "body":
             self._in_head = False
         if tag in _HIDDEN:
             self._hidden += 1
+            frames.append((tag, container, None))
+        elif tag in _SPECIAL:
+            frames.append((tag, container, self._open(tag, attrib)))
         else:
-            self._open(frame, attrib)
+            frames.append((tag, container, None))
+            breaks = _BLOCK_BREAKS.get(tag)
+            if breaks is not None:
+                # ``_block``, written out: block tags are most of a mail's elements.
+                if self._parts:
+                    self._end_line()
+                if breaks > self._breaks:
+                    self._breaks = breaks
+                if tag == "blockquote":
+                    self._quote += 1
+                elif tag == "pre":
+                    self._pre += 1
 
     def end(self, tag: str) -> None:
         if self._pending:
@@ -149,17 +163,31 @@ class TextRenderer:
         self._event += 1
         if not self._frames:
             return
-        frame = self._frames.pop()
-        self.quotes.end(frame.tag, frame.container, self._event)
-        if frame.tag == "head":
+        tag, container, link = self._frames.pop()
+        self.quotes.end(tag, container, self._event)
+        if tag == "head":
             self._in_head = False
-        if frame.tag in _HIDDEN:
+        if tag in _HIDDEN:
             self._hidden -= 1
+        elif link is not None:
+            self._links.pop()
+            self._close_link(*link)
+        elif tag == "hr":
+            return  # the rule was written at its start
+        elif tag in ("ul", "ol"):
+            self._lists.pop()
+            self._block(1)
         else:
-            self._close(frame)
-
-    def data(self, text: str) -> None:
-        self._pending.append(text)
+            breaks = _BLOCK_BREAKS.get(tag)
+            if breaks is not None:
+                if self._parts:
+                    self._end_line()
+                if breaks > self._breaks:
+                    self._breaks = breaks
+                if tag == "blockquote":
+                    self._quote -= 1
+                elif tag == "pre":
+                    self._pre -= 1
 
     def comment(self, text: str) -> None:
         if self._pending:
@@ -175,6 +203,7 @@ class TextRenderer:
     # -- budget
 
     def _check_budget(self) -> None:
+        """Raise ``OverBudget`` if this element is one too deep or too many, or late."""
         if len(self._frames) >= self._max_depth:
             raise OverBudget(f"nested deeper than {self._max_depth} elements")
         if self._elements > self._max_elements:
@@ -188,8 +217,8 @@ class TextRenderer:
 
     # -- elements
 
-    def _open(self, frame: _Frame, attrib: dict[str, str]) -> None:
-        tag = frame.tag
+    def _open(self, tag: str, attrib: dict[str, str]) -> tuple[str | None, list[str]] | None:
+        """Start one of the ``_SPECIAL`` elements; its link, if it is one."""
         if tag == "br":
             self._line_break()
         elif tag == "hr":
@@ -197,58 +226,49 @@ class TextRenderer:
             self._emit("---")
             self._block(1)
         elif tag == "a":
-            frame.link = (attrib.get("href"), [])
-            self._links.append(frame.link)
+            link: tuple[str | None, list[str]] = (attrib.get("href"), [])
+            self._links.append(link)
+            return link
         elif tag in ("td", "th"):
             if self._parts:
                 self._parts.append(" ")
         elif tag in ("ul", "ol"):
             self._block(1)
             self._lists.append([0, tag == "ol"])
-        elif tag == "li":
+        else:
             self._start_item()
-        elif tag in _BLOCK_BREAKS:
-            self._block(_BLOCK_BREAKS[tag])
-            if tag == "blockquote":
-                self._quote += 1
-            elif tag == "pre":
-                self._pre += 1
-
-    def _close(self, frame: _Frame) -> None:
-        tag = frame.tag
-        if frame.link is not None:
-            self._links.pop()
-            self._close_link(*frame.link)
-        elif tag == "hr":
-            return  # the rule was written at its start
-        elif tag in ("ul", "ol"):
-            self._lists.pop()
-            self._block(1)
-        elif tag in _BLOCK_BREAKS:
-            self._block(_BLOCK_BREAKS[tag])
-            if tag == "blockquote":
-                self._quote -= 1
-            elif tag == "pre":
-                self._pre -= 1
+        return None
 
     def _flush(self) -> None:
         """Handle the text since the last event as one run, as it stood in the mail."""
-        data = "".join(self._pending)
-        self._pending = []
+        pending = self._pending
+        data = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()  # the same list: ``data`` appends to it
         self._event += 1
         if self._hidden or self._in_head:
             return
-        data = data.translate(_INVISIBLE)
-        if data.strip():
+        if not data.isascii():  # the invisible characters are all outside ASCII
+            data = data.translate(_INVISIBLE)
+        # Each run of white space as one space (str.split's white space is re's "\s"), and
+        # none at the start of a line or after a space.
+        words = data.split()
+        if words:
             self.quotes.text(data, self._event)
         if self._pre:
             self._emit_preformatted(data)
             return
-        text = _WHITESPACE.sub(" ", data)
-        if not self._parts or self._parts[-1].endswith(" "):
-            text = text.lstrip()
-        if text:
-            self._emit(text)
+        parts = self._parts
+        spaced = bool(parts) and not parts[-1].endswith(" ")
+        if not words:
+            if data and spaced:
+                self._emit(" ")
+            return
+        text = " ".join(words)
+        if spaced and data[0].isspace():
+            text = " " + text
+        if data[-1].isspace():
+            text += " "
+        self._emit(text)
 
     # -- building lines
 
@@ -256,9 +276,10 @@ class TextRenderer:
         if self._breaks:
             if self._parts:
                 self._end_line()
-            if self._breaks > 1 and self.lines and self.lines[-1].text:
-                depth = min(self._quote, self.lines[-1].depth)
-                self.lines.append(TextLine(depth, "", self._event))
+            lines = self.lines
+            if self._breaks > 1 and lines and lines[-1][1]:
+                depth = lines[-1][0]
+                lines.append((depth if depth < self._quote else self._quote, "", self._event))
             self._breaks = 0
         if not self._parts:
             self._line_depth = self._quote
@@ -276,17 +297,18 @@ class TextRenderer:
             self._emit(first)
         for segment in rest:
             if not self._parts:
-                self.lines.append(TextLine(self._quote, "", self._event))
+                self.lines.append((self._quote, "", self._event))
             self._end_line()
             if segment:
                 self._emit(segment)
 
     def _end_line(self) -> None:
-        if self._parts:
-            text = "".join(self._parts)
+        parts = self._parts
+        if parts:
+            text = parts[0] if len(parts) == 1 else "".join(parts)
             # Keep the RFC 3676 signature separator "-- " intact; trim other lines.
             text = text if text == "-- " else text.rstrip()
-            self.lines.append(TextLine(self._line_depth, text, self._line_position))
+            self.lines.append((self._line_depth, text, self._line_position))
             self._parts = []
 
     def _block(self, breaks: int) -> None:
@@ -299,7 +321,7 @@ class TextRenderer:
         if self._parts:
             self._end_line()
         else:
-            self.lines.append(TextLine(self._quote, "", self._event))
+            self.lines.append((self._quote, "", self._event))
         self._breaks = 0
 
     def _start_item(self) -> None:

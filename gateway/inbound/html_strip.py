@@ -65,6 +65,14 @@ _PARAGRAPHS = frozenset(["blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "p", 
 _MAX_MARKERS = 32
 _NAME_END = " \t\n\r\f/>"
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Tags written as a bare name ("p", "/BLOCKQUOTE"): (lowercased name, name without "/").
+_BARE = {
+    spelling: (tag, tag.removeprefix("/"))
+    for name in (*_BREAKING, "a", "b", "em", "font", "i", "span", "strong", "td", "th", "u")
+    for tag in (name, "/" + name)
+    for spelling in (tag, tag.upper())
+}
+_BARE_LONGEST = 1 + max(map(len, _BARE))
 # A literal search: re finds it in one pass over the text it skips.
 _HIDDEN_END = {name: re.compile(f"</{name}", re.IGNORECASE) for name in _HIDDEN}
 
@@ -72,15 +80,35 @@ _HIDDEN_END = {name: re.compile(f"</{name}", re.IGNORECASE) for name in _HIDDEN}
 def strip_tags(html: str) -> str:
     """The text of ``html`` without markup: one line per block, spaces collapsed."""
     text = _Text()
+    add = text.add
+    find = html.find
     position = 0
+    closing = 0  # the first ">" at or after the last "<" (-1: there is none)
     length = len(html)
     while position < length:
-        opening = html.find("<", position)
+        opening = find("<", position)
         if opening == -1:
-            text.add(html[position:])
+            add(html[position:])
             break
-        text.add(html[position:opening])
-        position = _skip_markup(html, opening, text)
+        if opening > position:
+            add(html[position:opening])
+        if 0 <= closing <= opening:
+            closing = find(">", opening + 1)
+        # Most tags are a bare name ("p", "/blockquote"): one lookup, nothing else to scan.
+        known = (
+            _BARE.get(html[opening + 1 : closing])
+            if 0 < closing - opening <= _BARE_LONGEST
+            else None
+        )
+        if known is None:
+            position = _skip_markup(html, opening, text)
+            continue
+        name, bare = known
+        if bare in _BREAKING:
+            text.end_line(blank=bare in _PARAGRAPHS)
+        if bare == "blockquote":
+            text.quote = max(0, text.quote - 1) if name != bare else text.quote + 1
+        position = closing + 1
     text.end_line()
     return "\n".join(text.lines).strip()
 
@@ -102,6 +130,11 @@ class _Text:
         self._runs.append(html_entities.unescape(run) if "&" in run else run)
 
     def end_line(self, blank: bool = False) -> None:
+        if not self._runs:
+            # Nothing written since the last line end (a run of block tags): no line.
+            if blank and self.lines and self.lines[-1]:
+                self.lines.append("")
+            return
         raw = "".join(self._runs).translate(_INVISIBLE).replace("\x00", "\ufffd")
         self._runs = []
         line = " ".join(raw.split())

@@ -107,14 +107,14 @@ def split_quoted_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> HtmlRep
     cut = renderer.quotes.cut()
     if cut is None:
         return HtmlReplySplit(reply=whole, quoted="", whole=whole)
-    reply = _join([line for line in renderer.lines if line.position < cut])
-    quoted = _join([line for line in renderer.lines if line.position >= cut])
+    reply = _join([line for line in renderer.lines if line[2] < cut])
+    quoted = _join([line for line in renderer.lines if line[2] >= cut])
     return HtmlReplySplit(reply=reply, quoted=quoted, whole=whole)
 
 
 def _parse(data: bytes, budget: HtmlBudget) -> TextRenderer:
     renderer = TextRenderer(budget.max_depth, budget.max_elements, budget.deadline)
-    if not data.strip():
+    if not data or data.isspace():
         return renderer  # libxml2 calls an empty document an error
     # Bytes with the encoding named, so a <meta charset> in the mail cannot re-decode them.
     parser = etree.HTMLParser(target=renderer, encoding="utf-8", no_network=True)
@@ -141,11 +141,10 @@ def _stripped(html: str, reason: str) -> HtmlReplySplit:
 
 
 def _join(lines: list[TextLine]) -> str:
-    rendered = []
-    for line in lines:
-        if line.depth:
-            marker = ">" * min(line.depth, _MAX_MARKERS)
-            rendered.append(f"{marker} {line.text}" if line.text else marker)
-        else:
-            rendered.append(line.text)
+    rendered = [text if not depth else _quoted(depth, text) for depth, text, _position in lines]
     return _BLANK_RUNS.sub("\n\n", "\n".join(rendered)).strip()
+
+
+def _quoted(depth: int, text: str) -> str:
+    marker = ">" * min(depth, _MAX_MARKERS)
+    return f"{marker} {text}" if text else marker
