@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.cli_inbound import add_inbound_commands
+from gateway.cli_types import positive_int
 from gateway.core.alerts import create_alert
 from gateway.core.api_keys import create_api_key, list_api_keys, revoke_api_key
 from gateway.core.errors import DomainError, UnsafeText
@@ -130,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     messages = commands.add_parser("messages", help="print a room's messages")
     messages.add_argument("room", type=int)
     messages.add_argument("--json", action="store_true")
-    messages.add_argument("--limit", type=_positive_int, help="only the newest N messages")
+    messages.add_argument("--limit", type=positive_int, help="only the newest N messages")
     messages.set_defaults(handler=cmd_messages)
 
     alert = commands.add_parser("alert", help="Message Center alerts").add_subparsers(
@@ -360,12 +361,6 @@ def _transaction(settings: Settings) -> Iterator[Session]:
             yield session
     finally:
         database.dispose()
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
-    return int(text)
 
 
 def _now() -> datetime:

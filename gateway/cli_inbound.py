@@ -17,7 +17,8 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
-from gateway.inbound.intake import IntakeResult
+from gateway.cli_types import positive_int
+from gateway.inbound.intake import RAW_KEEP_LIMIT, IntakeResult
 from gateway.inbound.records import get_inbound, list_inbound, release_inbound, retry_inbound
 from gateway.process import intake_config, reply_keys
 from gateway.settings import Settings
@@ -48,7 +49,7 @@ def add_inbound_commands(
     listing.add_argument(
         "--since", type=_since, help="an ISO date or time (UTC unless given), or 30m, 12h, 7d"
     )
-    listing.add_argument("--limit", type=_positive_int, default=100)
+    listing.add_argument("--limit", type=positive_int, default=100)
     listing.set_defaults(handler=handlers["list"])
     for name, text in (
         ("show", "one received email: what was decided, then its kept bytes"),
@@ -56,7 +57,7 @@ def add_inbound_commands(
         ("release", "post a held email after all (its sender really wrote it)"),
     ):
         action = actions.add_parser(name, help=text)
-        action.add_argument("id", type=_positive_int)
+        action.add_argument("id", type=positive_int)
         action.set_defaults(handler=handlers[name])
 
 
@@ -107,7 +108,11 @@ def _fields(record: InboundEmail) -> list[tuple[str, object]]:
         ("from (envelope)", record.mail_from or "<>"),
         ("to (envelope)", record.rcpt_to),
         ("message-id", record.message_id_header or "-"),
-        ("size", f"{record.size} bytes" + (" (first 1 MB kept)" if record.raw_truncated else "")),
+        (
+            "size",
+            f"{record.size} bytes"
+            + (f" (first {RAW_KEEP_LIMIT} bytes kept)" if record.raw_truncated else ""),
+        ),
         ("room", record.room_id or "-"),
         ("user", record.user_id or "-"),
         ("message", record.message_id or "-"),
@@ -142,9 +147,3 @@ def _since(text: str) -> datetime:
             f"{text!r} is not a time: give 2026-12-01, 2026-12-01T09:30, or 30m, 12h, 7d"
         ) from None
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
-    return int(text)

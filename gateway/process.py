@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.inbound.committer import IntakeCommitter
-from gateway.inbound.intake import IntakeConfig
+from gateway.inbound.preparation import IntakeConfig
 from gateway.inbound.smtp import (
     IntakeHandler,
     RecipientChecker,

@@ -19,13 +19,13 @@ import pytest
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.inbound.committer import IntakeCommitter
-from gateway.inbound.intake import IntakeConfig
 from gateway.inbound.smtp import (
     IntakeHandler,
     RecipientChecker,
     bind_smtp_socket,
     start_smtp_server,
 )
+from gateway.process import intake_config
 from gateway.settings import Settings
 from gateway.store.database import Database
 
@@ -51,7 +51,7 @@ class Transcript:
 class SMTPGateway:
     def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime]):
         keys = ReplyKeys.from_secrets(settings.secret_key, settings.previous_secret_key)
-        config = IntakeConfig(keys, settings.mail_domain, settings.trusted_authserv_id)
+        config = intake_config(settings, keys)
         self.settings = settings
         self.committer = IntakeCommitter(database, config, clock=clock)
         self.checker = RecipientChecker(database, config)

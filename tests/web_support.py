@@ -1,8 +1,11 @@
 """Web test support: the movable app clock, signing a test client in, reading CSRF tokens.
 
 `sign_in(client, user)` starts a real web session (the same core call the sign-in views
-make) and puts its token in the client's session cookie. `csrf_token(client)` reads the
-token a page gives its forms, so tests post exactly what a browser would.
+make) and puts its token in the client's session cookie; `signed_in_client(app, user)` is a
+new browser signed in so. `csrf_token(client)` reads the token a page gives its forms, so
+tests post exactly what a browser would. `sign_in_over_https(...)` posts the password form
+to an app whose site is https, as a browser there would. `post_from_elsewhere(...)` is
+Alice's message posted by another unit of work, as the SMTP intake would.
 
 The live event stream (GET /live/rooms/<id>): `EventReader` reads a streaming response in a
 thread of its own; tests wait on the text with a bounded timeout (the poller runs on its own
@@ -14,6 +17,7 @@ them together.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import queue
 import re
@@ -26,10 +30,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from gateway.core.messages import post_message
 from gateway.core.web_sessions import start_web_session
-from gateway.store.models import User
+from gateway.settings import Settings
+from gateway.store.database import Database
+from gateway.store.models import Origin, User
+from gateway.web.app import create_app
 from gateway.web.live import HUB_EXTENSION
 from gateway.web.live_hub import LiveTiming
+
+from support import World
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -54,6 +64,39 @@ def sign_in(client: FlaskClient, user: User) -> None:
         token = start_web_session(session, session.get_one(User, user.id), now=context.clock())
     with client.session_transaction() as cookie:
         cookie["sid"] = token
+
+
+def signed_in_client(app: Flask, user: User) -> FlaskClient:
+    """A new browser on `app` with `user` signed in."""
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def post_from_elsewhere(database: Database, world: World, now: datetime, text: str) -> int:
+    """Alice's message in the room, posted by another unit of work (as the SMTP intake or
+    another web process would); its id."""
+    with database.transaction() as session:
+        return post_message(
+            session, world.room.id, world.alice.id, text, origin=Origin.EMAIL, now=now
+        ).id
+
+
+def sign_in_over_https(
+    settings: Settings, database: Database, email: str, password: str
+) -> TestResponse:
+    """The answer to a password sign-in on the app served at https://gateway.example.com."""
+    site = "https://gateway.example.com"
+    client = create_app(dataclasses.replace(settings, base_url=site), database).test_client()
+    found = CSRF_META.search(client.get("/sign-in", base_url=site).get_data(as_text=True))
+    assert found
+    return client.post(
+        "/sign-in",
+        data={"email": email, "password": password, "csrf_token": found.group(1)},
+        base_url=site,
+        # Flask-WTF checks the Referer of https posts (WTF_CSRF_SSL_STRICT).
+        headers={"Referer": f"{site}/sign-in"},
+    )
 
 
 def csrf_token(client: FlaskClient, path: str = "/") -> str:

@@ -22,8 +22,9 @@ Reasons are built only from our own words, the configured id and RFC 8601 keywor
 go into records and emails as they are.
 
 The parser is our own and linear: one pass over at most MAX_FIELD_CHARS of a field, each step
-consuming a whole token matched without backtracking, comments skipped by a depth counter; at
-most MAX_AUTH_FIELDS fields among the first MAX_FIELDS_READ header fields are parsed.
+consuming a whole token matched without backtracking, comments skipped by a depth counter
+(gateway.inbound.mailboxes.read_comment); at most MAX_AUTH_FIELDS fields among the first
+MAX_FIELDS_READ header fields are parsed.
 
 Stdlib only: must not import flask, aiosmtpd, sqlalchemy, gateway.store or gateway.core.
 """
@@ -34,6 +35,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from gateway.inbound.mailboxes import read_comment
 from gateway.inbound.parsing import ParsedEmail
 
 MAX_FIELD_CHARS = 4096  # of one Authentication-Results field (real ones are a few hundred)
@@ -53,7 +55,6 @@ _TOKEN_RE = re.compile(
     r'|[^\s;"()\\]+',  # a word
     re.DOTALL,
 )
-_COMMENT_TOKEN_RE = re.compile(r"[^()\\]+|\\.?|[()]", re.DOTALL)
 _QUOTED_PAIR_RE = re.compile(r"\\(.)", re.DOTALL)
 # RFC 8601 section 2.2 Keyword (an ldh-str); anything else is not a method or result.
 _KEYWORD_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62})")
@@ -183,7 +184,7 @@ def _segments(value: str) -> list[list[str]]:
     position, end = 0, len(value)
     while position < end:
         if value[position] == "(":
-            position = _after_comment(value, position)
+            position = read_comment(value, position)[1]
             continue
         match = _TOKEN_RE.match(value, position)
         assert match is not None  # the alternatives cover every character
@@ -195,23 +196,6 @@ def _segments(value: str) -> list[list[str]]:
         elif not token.isspace() and token != ")" and token[0] != "\\":
             segments[-1].append(token)
     return segments
-
-
-def _after_comment(value: str, start: int) -> int:
-    """Where the comment opening at `start` ends (nested comments included); an unclosed one
-    runs to the end."""
-    depth, position = 0, start
-    while position < len(value):
-        match = _COMMENT_TOKEN_RE.match(value, position)
-        assert match is not None
-        token, position = match.group(), match.end()
-        if token == "(":
-            depth += 1
-        elif token == ")":
-            depth -= 1
-            if depth == 0:
-                break
-    return position
 
 
 def _method_result(words: list[str]) -> MethodResult | None:

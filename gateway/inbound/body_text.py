@@ -20,9 +20,8 @@ from email.message import Message
 
 from gateway.inbound.encoded_text import UTF_8, decode_base64, decode_bytes
 from gateway.inbound.mime_params import param_value, plain_param
-from gateway.inbound.mime_tree import PartHeaders
+from gateway.inbound.mime_tree import TEXT_PLAIN, PartHeaders
 
-TEXT_PLAIN = "text/plain"
 TEXT_HTML = "text/html"
 # A text part is binary junk when more than BINARY_CHAR_RATIO of its characters, and at least
 # MIN_BINARY_CHARS, are control characters or U+FFFD: random bytes give about 12%,

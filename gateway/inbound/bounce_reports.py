@@ -25,9 +25,8 @@ from email.message import Message
 from gateway.inbound.classification import from_local_part, is_null_sender, keyword
 from gateway.inbound.mime_tree import DELIVERY_STATUS_TYPES
 from gateway.inbound.parsing import ParsedEmail, header_text
-from gateway.inbound.quoted_original import original_message_ids
+from gateway.inbound.quoted_original import MAX_REPORT_PARTS, original_message_ids
 
-MAX_REPORT_PARTS = 50  # parts looked at when searching a report for its delivery-status part
 BOUNCE_TEXT_SCAN_CHARS = 20_000  # how much of a non-standard bounce is searched for details
 FAILED_RECIPIENTS_SCAN_CHARS = 4096  # of X-Failed-Recipients: dozens of addresses
 BOUNCE_SENDER_LOCAL_PARTS = frozenset({"mailer-daemon", "postmaster"})

@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from gateway.inbound.batching import BatchThread
-from gateway.inbound.intake import IntakeConfig, IntakeResult, PreparedEmail, accept_emails
+from gateway.inbound.intake import IntakeResult, accept_emails
+from gateway.inbound.preparation import IntakeConfig, PreparedEmail
 from gateway.store.database import Database
 
 log = logging.getLogger(__name__)

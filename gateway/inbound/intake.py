@@ -35,14 +35,7 @@ from gateway.core.reply_addresses import ReplyTarget, resolve_reply_addresses
 from gateway.inbound.bounce_scoring import score_bounces
 from gateway.inbound.classification import asks_for_no_out_of_office
 from gateway.inbound.parsing import ParsedEmail
-from gateway.inbound.preparation import (
-    Envelope,
-    IntakeConfig,
-    PreparedEmail,
-    is_system_address,
-    prepare_deliveries,
-    prepare_email,
-)
+from gateway.inbound.preparation import IntakeConfig, PreparedEmail, is_system_address
 from gateway.inbound.sender_check import check_sender
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
@@ -73,16 +66,6 @@ MAX_OUR_IDS_PER_EMAIL = 10
 # let in since, or the reading that failed may work after an upgrade.
 _PROCESSED_AGAIN = frozenset({InboundOutcome.REJECTED, InboundOutcome.FAILED})
 REUSED_ID_NOTE = "its Message-ID was used before by another message, so it was taken as new"
-
-__all__ = [
-    "Envelope",
-    "IntakeConfig",
-    "IntakeResult",
-    "PreparedEmail",
-    "accept_emails",
-    "prepare_deliveries",
-    "prepare_email",
-]
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,7 +195,7 @@ def _read_field(value: str, reader: _Reader) -> None:
     while position < end:
         char = value[position]
         if char == "(":
-            comment, position = _comment(value, position)
+            comment, position = read_comment(value, position)
             reader.entry.comments.append(comment)
             continue
         match = _TOKEN_RE.match(value, position)
@@ -211,7 +211,7 @@ def _read_field(value: str, reader: _Reader) -> None:
     reader.in_group = False
 
 
-def _comment(value: str, start: int) -> tuple[str, int]:
+def read_comment(value: str, start: int) -> tuple[str, int]:
     """The text of the comment opening at `start` (nested ones included) and where it ends;
     an unclosed comment runs to the end of the field."""
     depth, position, pieces = 0, start, []
@@ -265,4 +265,4 @@ def _address(text: str) -> str | None:
     return address if _ADDR_SPEC_RE.fullmatch(address) else None
 
 
-__all__ = ["ADDR_SPEC", "Mailbox", "MailboxList", "read_mailbox_list"]
+__all__ = ["ADDR_SPEC", "Mailbox", "MailboxList", "read_comment", "read_mailbox_list"]

@@ -217,7 +217,8 @@ def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply:
                 raise InvalidInput(NO_REPLY_TEXT)
         except DomainError as error:
             refusal = error
-        held = _hold_reason(parsed, config)
+        # Whether the trusted MTA in front says it is not from whom it claims (RFC 8601).
+        held = dmarc_hold_reason(parsed, config.trusted_authserv_id)
     return _Reading(
         parsed,
         None,
@@ -229,11 +230,6 @@ def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply:
         held,
         content_hash(raw),
     )
-
-
-def _hold_reason(parsed: ParsedEmail, config: IntakeConfig) -> str | None:
-    """Why the trusted MTA in front says this mail is not from whom it claims (RFC 8601)."""
-    return dmarc_hold_reason(parsed, config.trusted_authserv_id)
 
 
 def _for_delivery(

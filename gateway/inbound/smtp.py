@@ -33,13 +33,8 @@ from gateway.core.reply_addresses import (
 )
 from gateway.inbound.batching import BatchThread
 from gateway.inbound.committer import IntakeCommitter
-from gateway.inbound.intake import (
-    Envelope,
-    IntakeConfig,
-    IntakeResult,
-    PreparedEmail,
-    is_system_address,
-)
+from gateway.inbound.intake import IntakeResult
+from gateway.inbound.preparation import Envelope, IntakeConfig, is_system_address
 from gateway.inbound.reading_pool import ReadingPool
 from gateway.settings import Settings
 from gateway.store.database import Database
@@ -210,20 +205,15 @@ class IntakeHandler:
             for recipient in envelope.rcpt_tos
         ]
         try:
-            prepared = await self._prepare(raw, deliveries)
+            # Read once for every recipient, never on the event loop: even a small message
+            # can be built to make a parser work hard.
+            prepared = await self._readers.prepare(raw, deliveries)
         except Exception:
             log.exception("preparing a received email failed")
             return REPLY_TRY_LATER
         futures = [asyncio.wrap_future(self._committer.submit(email)) for email in prepared]
         results = await asyncio.gather(*futures, return_exceptions=True)
         return reply_for_results(list(results))
-
-    async def _prepare(
-        self, raw: bytes, deliveries: list[tuple[Envelope, ReplyTarget | None]]
-    ) -> list[PreparedEmail]:
-        """Parse and extract once for every recipient, no database, never on the event loop:
-        even a small message can be built to make a parser work hard."""
-        return await self._readers.prepare(raw, deliveries)
 
     async def handle_exception(self, error: Exception) -> str:
         # Our own fault must never be a 5xx: the sender would drop the mail (EMAIL-RULES 1.3).

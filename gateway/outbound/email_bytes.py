@@ -210,7 +210,9 @@ def raw_header_line(name: str, folded_value: str) -> bytes:
         # Refolding parses the value, and the parser decodes encoded words (module
         # docstring): written as folded by the caller, an overlong line and all (RFC 5322
         # section 2.1.1 allows up to 998 characters).
-        return _guarded(f"{name}: {value.replace(chr(10), CRLF)}{CRLF}".encode("ascii"))
+        return _guarded(
+            f"{_field_name(name)}: {value.replace(chr(10), CRLF)}{CRLF}".encode("ascii")
+        )
     return _guarded(EMAIL_POLICY.fold_binary(name, value))
 
 

@@ -77,10 +77,7 @@ def sign_in() -> Page | Response:
         user = _check_password(email, password)
     except Throttled as throttled:
         retry = str(math.ceil(throttled.retry_after.total_seconds()))
-        page = render_template(
-            SIGN_IN_PAGE, next=target, email=email, error=str(throttled), throttled=True
-        )
-        return page, 429, {"Retry-After": retry}
+        return _sign_in_form(email, target, str(throttled), 429, {"Retry-After": retry})
     except SignInRefused as refused:
         return _sign_in_form(email, target, str(refused), 401)
     return _start_session(user, redirect(target))
@@ -200,7 +197,9 @@ def _device_cookie() -> DeviceCookie:
 def _sign_in_form(
     email: str, target: str, error: str, status: int, headers: dict[str, str] | None = None
 ) -> Page:
-    page = render_template(SIGN_IN_PAGE, next=target, email=email, error=error)
+    # Throttled (429): the page offers the email link first, not another password try.
+    throttled = status == 429
+    page = render_template(SIGN_IN_PAGE, next=target, email=email, error=error, throttled=throttled)
     return (page, status, headers) if headers else (page, status)
 
 

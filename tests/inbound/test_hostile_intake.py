@@ -9,6 +9,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -30,29 +31,38 @@ from support import MAIL_DOMAIN, SECRET_KEY, reply_email
 REPLY = "Friday works for me."
 
 
+def before_parsing(monkeypatch: pytest.MonkeyPatch, step: Callable[[bytes], None]) -> None:
+    """Run `step` on each message intake parses, just before the real parser does."""
+    real = preparation.parse_email
+
+    def parse(raw: bytes):  # type: ignore[no-untyped-def]
+        step(raw)
+        return real(raw)
+
+    monkeypatch.setattr(preparation, "parse_email", parse)
+
+
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The sizes of the messages intake parses, in order (the real parser still runs)."""
     reads: list[int] = []
-    real = preparation.parse_email
-
-    def parse_and_count(raw: bytes):  # type: ignore[no-untyped-def]
-        reads.append(len(raw))
-        return real(raw)
-
-    monkeypatch.setattr(preparation, "parse_email", parse_and_count)
+    before_parsing(monkeypatch, lambda raw: reads.append(len(raw)))
     return reads
 
 
 def fail_reading(monkeypatch: pytest.MonkeyPatch, marker: bytes) -> None:
     """Make reading fail for messages holding `marker`, as a parser bug would."""
-    real = preparation.parse_email
 
-    def parse_or_fail(raw: bytes):  # type: ignore[no-untyped-def]
+    def fail(raw: bytes) -> None:
         if marker in raw:
             raise ValueError("unexpected end of part")
-        return real(raw)
 
-    monkeypatch.setattr(preparation, "parse_email", parse_or_fail)
+    before_parsing(monkeypatch, fail)
+
+
+def deliver_reply(smtp_gateway: SMTPGateway, address: str, rcpt_to: list[str]) -> Transcript:
+    return smtp_gateway.deliver(
+        reply_email("bob@example.org", address, REPLY), mail_from="bob@example.org", rcpt_to=rcpt_to
+    )
 
 
 def test_a_recipient_named_fifty_times_is_accepted_once_and_the_mail_read_once(
@@ -60,11 +70,7 @@ def test_a_recipient_named_fifty_times_is_accepted_once_and_the_mail_read_once(
 ) -> None:
     reads = count_reads(monkeypatch)
     address = bob_address(database, world, keys)
-    transcript = smtp_gateway.deliver(
-        reply_email("bob@example.org", address, REPLY),
-        mail_from="bob@example.org",
-        rcpt_to=[address] * 50,
-    )
+    transcript = deliver_reply(smtp_gateway, address, [address] * 50)
     assert [code for code, _ in transcript.rcpts] == [250] * 50
     assert transcript.final[0] == 250
     assert len(reads) == 1
@@ -77,10 +83,8 @@ def test_a_mail_to_several_of_our_addresses_is_read_once(
 ) -> None:
     reads = count_reads(monkeypatch)
     address = bob_address(database, world, keys)
-    transcript = smtp_gateway.deliver(
-        reply_email("bob@example.org", address, REPLY),
-        mail_from="bob@example.org",
-        rcpt_to=[address, f"postmaster@{MAIL_DOMAIN}", f"abuse@{MAIL_DOMAIN}"],
+    transcript = deliver_reply(
+        smtp_gateway, address, [address, f"postmaster@{MAIL_DOMAIN}", f"abuse@{MAIL_DOMAIN}"]
     )
     assert transcript.final[0] == 250
     assert len(reads) == 1
@@ -94,11 +98,7 @@ def test_more_than_fifty_different_recipients_is_a_temporary_refusal(
     address = bob_address(database, world, keys)
     # VERP bounce addresses are accepted at RCPT without a database lookup.
     others = [f"{PREFIX}{i:026d}@{MAIL_DOMAIN}" for i in range(50)]
-    transcript = smtp_gateway.deliver(
-        reply_email("bob@example.org", address, REPLY),
-        mail_from="bob@example.org",
-        rcpt_to=[address, *others],
-    )
+    transcript = deliver_reply(smtp_gateway, address, [address, *others])
     assert [code for code, _ in transcript.rcpts[:50]] == [250] * 50
     assert transcript.rcpts[50][0] == 452 and transcript.rcpts[50][1].startswith("4.5.3")
 
@@ -176,23 +176,15 @@ def test_a_second_client_is_greeted_while_a_message_is_being_read(
 ) -> None:
     address = bob_address(database, world, keys)
     reading, go_on = threading.Event(), threading.Event()
-    real = preparation.parse_email
 
-    def slow_parse(raw: bytes):  # type: ignore[no-untyped-def]
+    def busy(raw: bytes) -> None:
         reading.set()
         go_on.wait(timeout=30)  # a parser busy on hostile bytes
-        return real(raw)
 
-    monkeypatch.setattr(preparation, "parse_email", slow_parse)
+    before_parsing(monkeypatch, busy)
     results: list[Transcript] = []
     sender = threading.Thread(
-        target=lambda: results.append(
-            smtp_gateway.deliver(
-                reply_email("bob@example.org", address, REPLY),
-                mail_from="bob@example.org",
-                rcpt_to=[address],
-            )
-        )
+        target=lambda: results.append(deliver_reply(smtp_gateway, address, [address]))
     )
     sender.start()
     try:

@@ -12,13 +12,12 @@ from datetime import datetime
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.core.messages import post_message
 from gateway.core.presence import set_presence
 from gateway.core.room_feed import FeedCursor, FeedItem, current_cursor, list_changes_since
 from gateway.core.users import add_user
 from gateway.settings import Settings
 from gateway.store.database import Database
-from gateway.store.models import Origin, Presence, RoomEvent, RoomEventKind, User, WebSession
+from gateway.store.models import Presence, RoomEvent, RoomEventKind, User, WebSession
 from gateway.web.app import create_app
 from gateway.web.live import (
     HUB_EXTENSION,
@@ -32,27 +31,25 @@ from gateway.web.live import (
 from gateway.web.live_hub import IdWatermark
 
 from support import World
-from web_support import FAST, WAIT_SECONDS, Clock, EventReader, csrf_token, end_streams, sign_in
-
-
-def _client_for(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
-
-
-def _post(database: Database, world: World, now: datetime, text: str) -> int:
-    """A message posted by another unit of work (as the SMTP intake or another web process)."""
-    with database.transaction() as session:
-        return post_message(
-            session, world.room.id, world.alice.id, text, origin=Origin.EMAIL, now=now
-        ).id
+from web_support import (
+    FAST,
+    WAIT_SECONDS,
+    Clock,
+    EventReader,
+    csrf_token,
+    end_streams,
+    post_from_elsewhere,
+    sign_in,
+    signed_in_client,
+)
 
 
 def test_stream_answers_with_event_stream_headers_and_a_resume_point(
     live_app: Flask, world: World, open_stream: Callable
 ) -> None:
-    response, reader = open_stream(_client_for(live_app, world.bob), f"/live/rooms/{world.room.id}")
+    response, reader = open_stream(
+        signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}"
+    )
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
     assert response.headers["Cache-Control"] == "no-cache"
@@ -65,9 +62,9 @@ def test_stream_of_a_room_is_not_found_for_a_non_member(
 ) -> None:
     with database.transaction() as session:
         carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
-    response, _ = open_stream(_client_for(live_app, carol), f"/live/rooms/{world.room.id}")
+    response, _ = open_stream(signed_in_client(live_app, carol), f"/live/rooms/{world.room.id}")
     assert response.status_code == 404
-    missing, _ = open_stream(_client_for(live_app, world.bob), "/live/rooms/999999")
+    missing, _ = open_stream(signed_in_client(live_app, world.bob), "/live/rooms/999999")
     assert missing.status_code == 404
 
 
@@ -81,9 +78,9 @@ def test_stream_asks_a_visitor_who_is_not_signed_in_to_sign_in(
 def test_message_posted_by_another_database_session_arrives_on_the_stream(
     live_app: Flask, database: Database, world: World, now: datetime, open_stream: Callable
 ) -> None:
-    _, reader = open_stream(_client_for(live_app, world.bob), f"/live/rooms/{world.room.id}")
+    _, reader = open_stream(signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}")
     reader.until(lambda text: "id: 0.0" in text)
-    message_id = _post(database, world, now, "Posted elsewhere")
+    message_id = post_from_elsewhere(database, world, now, "Posted elsewhere")
     reader.until(lambda text: "event: message" in text)
     assert reader.events("message") == [{"id": message_id}]
     assert f"id: {message_id}.0\n" in reader.text
@@ -92,10 +89,10 @@ def test_message_posted_by_another_database_session_arrives_on_the_stream(
 def test_last_event_id_resumes_with_only_what_was_missed(
     live_app: Flask, database: Database, world: World, now: datetime, open_stream: Callable
 ) -> None:
-    seen = _post(database, world, now, "Already on the page")
-    missed = _post(database, world, now, "Posted while reconnecting")
+    seen = post_from_elsewhere(database, world, now, "Already on the page")
+    missed = post_from_elsewhere(database, world, now, "Posted while reconnecting")
     _, reader = open_stream(
-        _client_for(live_app, world.bob),
+        signed_in_client(live_app, world.bob),
         f"/live/rooms/{world.room.id}?after=0",
         **{"Last-Event-ID": f"{seen}.0"},
     )
@@ -106,10 +103,10 @@ def test_last_event_id_resumes_with_only_what_was_missed(
 def test_after_parameter_starts_a_first_connection_from_the_page_newest_message(
     live_app: Flask, database: Database, world: World, now: datetime, open_stream: Callable
 ) -> None:
-    on_page = _post(database, world, now, "Rendered with the page")
-    newer = _post(database, world, now, "Posted before the stream opened")
+    on_page = post_from_elsewhere(database, world, now, "Rendered with the page")
+    newer = post_from_elsewhere(database, world, now, "Posted before the stream opened")
     _, reader = open_stream(
-        _client_for(live_app, world.bob), f"/live/rooms/{world.room.id}?after={on_page}"
+        signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}?after={on_page}"
     )
     reader.until(lambda text: "event: message" in text)
     assert reader.events("message") == [{"id": newer}]
@@ -118,9 +115,9 @@ def test_after_parameter_starts_a_first_connection_from_the_page_newest_message(
 def test_edits_and_deletions_arrive_as_their_own_events(
     live_app: Flask, database: Database, world: World, now: datetime, open_stream: Callable
 ) -> None:
-    message_id = _post(database, world, now, "Soon edited")
+    message_id = post_from_elsewhere(database, world, now, "Soon edited")
     _, reader = open_stream(
-        _client_for(live_app, world.bob), f"/live/rooms/{world.room.id}?after={message_id}"
+        signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}?after={message_id}"
     )
     reader.until(lambda text: "id: " in text)
     with database.transaction() as session:
@@ -136,8 +133,8 @@ def test_edits_and_deletions_arrive_as_their_own_events(
 def test_presence_change_of_a_member_is_announced(
     live_app: Flask, database: Database, world: World, open_stream: Callable
 ) -> None:
-    _client_for(live_app, world.alice)  # a fresh web session: Alice shows as online
-    _, reader = open_stream(_client_for(live_app, world.bob), f"/live/rooms/{world.room.id}")
+    signed_in_client(live_app, world.alice)  # a fresh web session: Alice shows as online
+    _, reader = open_stream(signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}")
     reader.until(lambda text: "event: presence" in text)
     assert {"user_id": world.alice.id, "online": True, "away_until": None} in reader.events(
         "presence"
@@ -151,7 +148,7 @@ def test_presence_change_of_a_member_is_announced(
 def test_open_stream_records_the_room_in_front_of_the_viewer(
     live_app: Flask, database: Database, world: World, open_stream: Callable
 ) -> None:
-    _, reader = open_stream(_client_for(live_app, world.bob), f"/live/rooms/{world.room.id}")
+    _, reader = open_stream(signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}")
     reader.until(lambda text: "id: " in text)
     with database.read_session() as session:
         [web_session] = session.query(WebSession).filter_by(user_id=world.bob.id).all()
@@ -163,7 +160,7 @@ def test_streams_beyond_the_limit_are_refused_with_retry_after(
 ) -> None:
     app = create_app(dataclasses.replace(settings, live_stream_limit=1), database, clock=clock)
     app.config[HUB_EXTENSION] = FAST
-    client = _client_for(app, world.bob)
+    client = signed_in_client(app, world.bob)
     _, reader = open_stream(client, f"/live/rooms/{world.room.id}")
     reader.until(lambda text: "id: " in text)
     refused, _ = open_stream(client, f"/live/rooms/{world.room.id}")
@@ -218,8 +215,8 @@ def test_watermark_reports_ids_above_a_gap_and_gives_the_gap_up_after_settling()
 def test_changes_since_a_cursor_can_be_limited_to_rooms(
     database: Database, world: World, now: datetime
 ) -> None:
-    first = _post(database, world, now, "one")
-    second = _post(database, world, now, "two")
+    first = post_from_elsewhere(database, world, now, "one")
+    second = post_from_elsewhere(database, world, now, "two")
     with database.read_session() as session:
         assert current_cursor(session, world.room.id) == FeedCursor(second, 0)
         assert current_cursor(session, world.room.id + 1) == FeedCursor(0, 0)

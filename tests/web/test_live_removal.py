@@ -27,7 +27,7 @@ from gateway.store.database import Database
 from gateway.store.models import Origin, Room, User
 
 from support import World
-from web_support import Clock, EventReader, csrf_token, sign_in
+from web_support import Clock, EventReader, csrf_token, post_from_elsewhere, signed_in_client
 
 RemoveBob = Callable[[Flask, FlaskClient, World], None]
 
@@ -41,25 +41,11 @@ def carol(database: Database, world: World, now: datetime) -> User:
     return carol
 
 
-def _client_for(app: Flask, user: User) -> FlaskClient:
-    client = app.test_client()
-    sign_in(client, user)
-    return client
-
-
 def _follow(open_stream: Callable, client: FlaskClient, room_id: int) -> EventReader:
     _, reader = open_stream(client, f"/live/rooms/{room_id}")
     assert reader is not None
     reader.until(lambda text: "id: " in text)
     return reader
-
-
-def _post(database: Database, world: World, now: datetime, text: str) -> int:
-    """Alice's message, posted by another unit of work (as the SMTP intake would)."""
-    with database.transaction() as session:
-        return post_message(
-            session, world.room.id, world.alice.id, text, origin=Origin.EMAIL, now=now
-        ).id
 
 
 def _remove_through_the_api(app: Flask, _bob_client: FlaskClient, world: World) -> None:
@@ -111,12 +97,12 @@ def test_removed_member_stream_gets_no_later_message_and_ends_saying_so(
     open_stream: Callable,
     remove_bob: RemoveBob,
 ) -> None:
-    bob_client = _client_for(live_app, world.bob)
+    bob_client = signed_in_client(live_app, world.bob)
     bob = _follow(open_stream, bob_client, world.room.id)
-    carols = _follow(open_stream, _client_for(live_app, carol), world.room.id)
+    carols = _follow(open_stream, signed_in_client(live_app, carol), world.room.id)
 
     remove_bob(live_app, bob_client, world)
-    message_id = _post(database, world, now, "Posted after Bob left")
+    message_id = post_from_elsewhere(database, world, now, "Posted after Bob left")
 
     carols.until(lambda _text: {"id": message_id} in carols.events("message"))
     text = bob.read_to_end()
@@ -128,7 +114,7 @@ def test_removed_member_stream_gets_no_later_message_and_ends_saying_so(
 def test_deactivated_member_stream_ends_as_signed_out(
     live_app: Flask, world: World, now: datetime, open_stream: Callable, database: Database
 ) -> None:
-    bob = _follow(open_stream, _client_for(live_app, world.bob), world.room.id)
+    bob = _follow(open_stream, signed_in_client(live_app, world.bob), world.room.id)
     context = live_app.extensions["gateway"]
     with context.database.transaction() as session:
         _key, secret = create_api_key(session, "marketplace", now=now)
@@ -138,7 +124,7 @@ def test_deactivated_member_stream_ends_as_signed_out(
         json={},
     )
     assert response.status_code == 200
-    message_id = _post(database, world, now, "Posted after Bob was deactivated")
+    message_id = post_from_elsewhere(database, world, now, "Posted after Bob was deactivated")
 
     bob.read_to_end()
     assert {"id": message_id} not in bob.events("message")
@@ -148,11 +134,11 @@ def test_deactivated_member_stream_ends_as_signed_out(
 def test_stream_of_a_browser_that_signed_out_ends_as_signed_out(
     live_app: Flask, world: World, now: datetime, open_stream: Callable, database: Database
 ) -> None:
-    bob_client = _client_for(live_app, world.bob)
+    bob_client = signed_in_client(live_app, world.bob)
     bob = _follow(open_stream, bob_client, world.room.id)
     token = csrf_token(bob_client, "/rooms")
     assert bob_client.post("/sign-out", data={"csrf_token": token}).status_code == 302
-    message_id = _post(database, world, now, "Posted after Bob signed out")
+    message_id = post_from_elsewhere(database, world, now, "Posted after Bob signed out")
 
     bob.read_to_end()
     assert {"id": message_id} not in bob.events("message")
@@ -162,7 +148,7 @@ def test_stream_of_a_browser_that_signed_out_ends_as_signed_out(
 def test_stream_ends_as_signed_out_when_its_web_session_expires(
     live_app: Flask, world: World, clock: Clock, open_stream: Callable
 ) -> None:
-    bob = _follow(open_stream, _client_for(live_app, world.bob), world.room.id)
+    bob = _follow(open_stream, signed_in_client(live_app, world.bob), world.room.id)
     clock.advance(days=SESSION_LIFETIME.days + 1)
 
     bob.read_to_end()
@@ -175,7 +161,7 @@ def test_removal_from_one_room_leaves_the_member_other_room_streaming(
     with database.transaction() as session:
         alice, bob = session.get_one(User, world.alice.id), session.get_one(User, world.bob.id)
         other_id = create_room(session, "Launch plan", owner=alice, members=[bob], now=now).id
-    bob_client = _client_for(live_app, world.bob)
+    bob_client = signed_in_client(live_app, world.bob)
     left = _follow(open_stream, bob_client, world.room.id)
     staying = _follow(open_stream, bob_client, other_id)
 
@@ -193,7 +179,7 @@ def test_removal_from_one_room_leaves_the_member_other_room_streaming(
 def test_former_member_reconnecting_is_told_they_were_removed(
     live_app: Flask, world: World, open_stream: Callable
 ) -> None:
-    bob_client = _client_for(live_app, world.bob)
+    bob_client = signed_in_client(live_app, world.bob)
     _leave_from_the_room_page(live_app, bob_client, world)
     response, bob = open_stream(bob_client, f"/live/rooms/{world.room.id}")
     assert response.status_code == 200

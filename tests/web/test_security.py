@@ -4,7 +4,6 @@ nothing, no open redirect after sign-in, and the sign-in gate of protected pages
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,11 +17,10 @@ from gateway.core.web_sessions import find_web_session
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import OutboxEmail, SignInAttempt, SignInToken, User, WebSession
-from gateway.web.app import create_app
 from gateway.web.security import SECURITY_HEADERS
 
 from support import World
-from web_support import CSRF_META, csrf_token, sign_in
+from web_support import csrf_token, sign_in, sign_in_over_https
 
 PASSWORD = "correct horse battery"
 COOKIE = "gateway_session"
@@ -161,19 +159,7 @@ def test_session_cookie_is_http_only_and_same_site_lax(client: FlaskClient, alic
 def test_session_cookie_is_secure_when_the_site_is_https(
     settings: Settings, database: Database, alice: User
 ) -> None:
-    site = "https://gateway.example.com"
-    client = create_app(dataclasses.replace(settings, base_url=site), database).test_client()
-    page = client.get("/sign-in", base_url=site).get_data(as_text=True)
-    found = CSRF_META.search(page)
-    assert found
-
-    response = client.post(
-        "/sign-in",
-        data={"email": "alice@example.com", "password": PASSWORD, "csrf_token": found.group(1)},
-        base_url=site,
-        # Flask-WTF checks the Referer of https posts (WTF_CSRF_SSL_STRICT).
-        headers={"Referer": f"{site}/sign-in"},
-    )
+    response = sign_in_over_https(settings, database, "alice@example.com", PASSWORD)
 
     assert response.status_code == 302
     set_cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE))

@@ -8,7 +8,6 @@ sessions and the email link.
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import re
 from email.message import EmailMessage
@@ -24,10 +23,9 @@ from gateway.core.signin import set_password
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import OutboxEmail, SignInAttempt
-from gateway.web.app import create_app
 
 from support import World
-from web_support import CSRF_META, Clock, csrf_token, sign_in
+from web_support import Clock, csrf_token, sign_in, sign_in_over_https
 
 PASSWORD = "correct horse battery"
 BOB = "bob@example.org"
@@ -367,18 +365,7 @@ def test_device_cookie_is_long_lived_http_only_lax_and_sent_to_sign_in_only(
 def test_device_cookie_is_secure_when_the_site_is_https(
     settings: Settings, database: Database, world_with_passwords: World
 ) -> None:
-    site = "https://gateway.example.com"
-    client = create_app(dataclasses.replace(settings, base_url=site), database).test_client()
-    found = CSRF_META.search(page(client.get("/sign-in", base_url=site)))
-    assert found
-
-    response = client.post(
-        "/sign-in",
-        data={"email": BOB, "password": PASSWORD, "csrf_token": found.group(1)},
-        base_url=site,
-        # Flask-WTF checks the Referer of https posts (WTF_CSRF_SSL_STRICT).
-        headers={"Referer": f"{site}/sign-in"},
-    )
+    response = sign_in_over_https(settings, database, BOB, PASSWORD)
 
     assert response.status_code == 302
     assert "Secure" in device_set_cookie(response)
