@@ -108,7 +108,7 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
 
 
 WAIT_SECONDS = 15
-FAST = LiveTiming(poll_seconds=0.05, presence_seconds=0.05, touch_seconds=0.05)
+FAST = LiveTiming(poll_seconds=0.05, presence_seconds=0.05, touch_seconds=0.05, view_seconds=0.05)
 
 
 class EventReader:

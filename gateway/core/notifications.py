@@ -12,11 +12,11 @@ Owns two steps (EMAIL-RULES section 5):
        the user's address bounces (gateway.core.bounces), unless the item is
        critical (a financial Account Alert)                                  -> skip
     3. the category's channel is inbox-only or none, or frequency never      -> skip
-    4. the room is open in front of the user in a live page                 -> skip
-    5. read on the web, or the user wrote in the room since
+    4. the room is open in front of the user in a live page (gateway.core.room_views),
+       read on the web, or the user wrote in the room since
        (unless they chose "email me even if I have read it")                -> skip
-    6. frequency hourly, daily or weekly                                    -> digest
-    7. otherwise                                                            -> email now
+    5. frequency hourly, daily or weekly                                    -> digest
+    6. otherwise                                                            -> email now
   Financial Account Alerts are never switched off entirely: the preferences refuse channel
   none and frequency never for Account Alerts (gateway.core.preferences), and inbox-only
   still shows them in the Message Center.
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.bounces import bouncing_addresses, normalized_address
 from gateway.core.preferences import EMAIL_CHANNELS, Preference, get_preferences_of
-from gateway.core.presence import ONLINE_WINDOW
+from gateway.core.room_views import list_viewing
 from gateway.store.models import (
     Alert,
     AlertCategory,
@@ -48,7 +48,6 @@ from gateway.store.models import (
     NotifyCategory,
     NotifyFrequency,
     RoomKind,
-    WebSession,
 )
 
 # Built once: this runs for every batch of messages posted, email intake included.
@@ -113,9 +112,9 @@ def decide(facts: Facts) -> Decision:
         return Decision(Action.SKIP, Reason.CHANNEL)
     if preference.frequency is NotifyFrequency.NEVER:
         return Decision(Action.SKIP, Reason.FREQUENCY)
-    if facts.viewing:
-        return Decision(Action.SKIP, Reason.VIEWING)
     if not preference.email_even_if_read:
+        if facts.viewing:
+            return Decision(Action.SKIP, Reason.VIEWING)
         if facts.read:
             return Decision(Action.SKIP, Reason.READ)
         if facts.active_since:
@@ -297,7 +296,7 @@ class _RoomFacts:
         oldest = min(n.message_id for n in notifications if n.message_id is not None)
         return cls(
             memberships_by_pair(session, room_ids, user_ids),
-            _viewing(session, room_ids, user_ids, now),
+            list_viewing(session, room_ids, user_ids, now=now),
             _latest_posts(session, room_ids, user_ids, after=oldest),
         )
 
@@ -318,22 +317,6 @@ class _RoomFacts:
             # The user wrote in the room since the message.
             active_since=self.latest_posts.get(key, 0) > message.id,
         )
-
-
-def _viewing(
-    session: Session, room_ids: Collection[int], user_ids: Collection[int], now: datetime
-) -> set[tuple[int, int]]:
-    """(room, user) pairs where the room is open in one of the user's live pages (which
-    refresh their web session while open). Invisible users count too: Invisible hides them
-    from others, not from the room in front of them."""
-    rows = session.execute(
-        select(WebSession.viewing_room_id, WebSession.user_id).where(
-            WebSession.user_id.in_(user_ids),
-            WebSession.viewing_room_id.in_(room_ids),
-            WebSession.last_seen_at > now - ONLINE_WINDOW,
-        )
-    )
-    return {(room_id, user_id) for room_id, user_id in rows if room_id is not None}
 
 
 def _latest_posts(

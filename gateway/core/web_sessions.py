@@ -1,8 +1,9 @@
 """Signed-in browsers: starting, finding, refreshing and ending web sessions.
 
 Owns the web session record: the browser keeps a random token, the database only its SHA-256,
-so neither a leaked database nor a log line signs anyone in. Presence (who is online, which
-room they have open) is read from the same rows. Must not import Flask or any adapter library.
+so neither a leaked database nor a log line signs anyone in. Presence (who is online) is read
+from the same rows; which room is open in front of someone is gateway.core.room_views'.
+Must not import Flask or any adapter library.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import EllipsisType
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -65,20 +65,10 @@ def find_web_session(session: Session, token: str, *, now: datetime) -> SignedIn
     return None if row is None else SignedIn(*row)
 
 
-def touch_web_session(
-    session: Session,
-    session_id: int,
-    *,
-    now: datetime,
-    viewing_room_id: int | EllipsisType | None = ...,
-) -> None:
-    """Record that the browser is alive; with `viewing_room_id`, also which room it shows
-    (None: no room). Without it the room stays as the live stream last reported it, so a
-    page's own requests do not make its room look closed."""
-    values: dict[str, object] = {"last_seen_at": now}
-    if not isinstance(viewing_room_id, EllipsisType):
-        values["viewing_room_id"] = viewing_room_id
-    session.execute(update(WebSession).where(WebSession.id == session_id).values(**values))
+def touch_web_session(session: Session, session_id: int, *, now: datetime) -> None:
+    """Record that the browser is alive (presence). Which room is in front of it is not a
+    session's business: see gateway.core.room_views."""
+    session.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now))
 
 
 def switch_account(session: Session, session_id: int, account_id: int) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from gateway.core.alerts import prune_alerts
 from gateway.core.idempotency import prune_kept_responses
+from gateway.core.room_views import prune_room_views
 from gateway.core.signin import prune_sign_in_attempts, prune_sign_in_tokens
 from gateway.core.web_sessions import prune_web_sessions
 from gateway.store.database import Database
@@ -29,6 +30,7 @@ def run_housekeeping(database: Database, *, now: datetime) -> dict[str, int]:
         pruned["alerts"] = prune_alerts(session, now=now)
     with database.transaction() as session:
         pruned["web_sessions"] = prune_web_sessions(session, now=now)
+        pruned["room_views"] = prune_room_views(session, now=now)
     with database.transaction() as session:
         pruned["sign_in_attempts"] = prune_sign_in_attempts(session, now)
         pruned["sign_in_tokens"] = prune_sign_in_tokens(session, now)

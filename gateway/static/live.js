@@ -7,6 +7,10 @@
 // session ended): stop following, say so above the messages and disable the compose box.
 // EventSource reconnects by itself (sending Last-Event-ID); when the server refused the
 // stream (503: too many open pages) this script retries after a pause.
+// The open stream is what tells the server the room is in front of the viewer (their emails
+// wait meanwhile). So the page closes it while hidden and says so when it goes (a beacon to
+// /leave, on pagehide and when hidden), and opens it again, from its last event, when shown.
+// Every change announced dispatches "gateway:room-change" on document (for other scripts).
 "use strict";
 
 (() => {
@@ -20,10 +24,23 @@
   const RETRY_MIN_MS = 5000;
   const RETRY_MAX_MS = 60000;
   let retryMs = RETRY_MIN_MS;
+  let source = null;
+  let retryTimer = 0;
+  let lastEventId = "";
+  const pageKey = makePageKey();
   let work = Promise.resolve();
   let lastReadSent = 0;
 
   /** Run page updates one after another, so two fetches never append the same message. */
+  function makePageKey() {
+    if (window.crypto && window.crypto.randomUUID) {
+      return window.crypto.randomUUID();
+    }
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   function queue(task) {
     work = work.then(task).catch(() => {});
   }
@@ -145,18 +162,6 @@
     });
   }
 
-  function awayLabel(iso) {
-    const until = new Date(iso);
-    if (Number.isNaN(until.getTime()) || until.getUTCFullYear() >= 9999) {
-      return "Away";
-    }
-    const options = { weekday: "short", day: "numeric", month: "short" };
-    if (until.getFullYear() !== new Date().getFullYear()) {
-      options.year = "numeric";
-    }
-    return `Away until ${until.toLocaleDateString(undefined, options)}`;
-  }
-
   function showPresence(state) {
     const members = document.querySelectorAll(`[data-presence-user="${Number(state.user_id)}"]`);
     for (const member of members) {
@@ -169,7 +174,7 @@
         if (state.away_until) {
           const open = new Date(state.away_until).getUTCFullYear() >= 9999;
           badge.dataset.awayUntil = open ? "" : state.away_until;
-          badge.textContent = awayLabel(state.away_until);
+          badge.textContent = state.away_label || "Away";
         }
       }
     }
@@ -217,13 +222,34 @@
     }
   }
 
+  /** Remember where the stream is, and let other scripts know the room changed. */
+  function noted(event) {
+    if (event.lastEventId) {
+      lastEventId = event.lastEventId;
+    }
+    document.dispatchEvent(new CustomEvent("gateway:room-change", { detail: { type: event.type } }));
+  }
+
+  function streamUrl() {
+    const query = new URLSearchParams({ after: String(newestId()), page: pageKey });
+    if (lastEventId) {
+      query.set("last", lastEventId);
+    }
+    return `/live/rooms/${encodeURIComponent(roomId)}?${query}`;
+  }
+
   function connect() {
-    const source = new EventSource(`/live/rooms/${encodeURIComponent(roomId)}?after=${newestId()}`);
+    window.clearTimeout(retryTimer);
+    if (source || document.visibilityState === "hidden" || room.dataset.live in ENDINGS) {
+      return;
+    }
+    source = new EventSource(streamUrl());
     source.addEventListener("open", () => {
       retryMs = RETRY_MIN_MS;
       room.dataset.live = "open";
     });
     source.addEventListener("message", (event) => {
+      noted(event);
       const data = parse(event);
       if (data) {
         queue(() => fetchNewMessages(Number(data.id)));
@@ -231,6 +257,7 @@
     });
     for (const kind of ["edited", "deleted"]) {
       source.addEventListener(kind, (event) => {
+        noted(event);
         const data = parse(event);
         if (data) {
           queue(() => refreshMessage(Number(data.id)));
@@ -245,21 +272,60 @@
     });
     for (const kind of Object.keys(ENDINGS)) {
       source.addEventListener(kind, () => {
-        source.close(); // the server ended the stream for good: do not reconnect
+        disconnect(); // the server ended the stream for good: do not reconnect
         showEnded(kind);
       });
     }
+    const opened = source;
     source.addEventListener("error", () => {
+      if (opened !== source) {
+        return;
+      }
       room.dataset.live = "reconnecting";
       // CLOSED: the server refused (503, or signed out); EventSource gives up, we do not.
       if (source.readyState === EventSource.CLOSED) {
+        source = null;
         const wait = retryMs + Math.random() * retryMs;
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-        window.setTimeout(connect, wait);
+        retryTimer = window.setTimeout(connect, wait);
       }
     });
   }
 
-  document.addEventListener("visibilitychange", markRead);
+  function disconnect() {
+    window.clearTimeout(retryTimer);
+    if (source) {
+      source.close();
+      source = null;
+    }
+  }
+
+  /** The page is going or hidden: the room is no longer in front of the viewer. */
+  function leave() {
+    disconnect();
+    if (room.dataset.live in ENDINGS) {
+      return;
+    }
+    room.dataset.live = "away";
+    const form = new FormData();
+    form.append("page", pageKey);
+    form.append("csrf_token", window.gateway ? window.gateway.csrfToken() : "");
+    navigator.sendBeacon(`/live/rooms/${encodeURIComponent(roomId)}/leave`, form);
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") {
+      leave();
+    } else {
+      connect();
+      markRead();
+    }
+  });
+  window.addEventListener("pagehide", leave);
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      connect(); // back from the back-forward cache
+    }
+  });
   connect();
 })();

@@ -173,6 +173,12 @@ class ReportReason(enum.StrEnum):
     ABUSE = "abuse"
 
 
+class ReportState(enum.StrEnum):
+    OPEN = "open"  # waiting for a moderator
+    RESOLVED = "resolved"  # a moderator acted on it
+    DISMISSED = "dismissed"  # a moderator found nothing to act on
+
+
 class RoomEventKind(enum.StrEnum):
     EDITED = "edited"
     DELETED = "deleted"
@@ -559,9 +565,28 @@ class WebSession(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-    # Presence: when the page last showed signs of life, and which room it has open.
+    # Presence: when the browser last showed signs of life (any page of it).
     last_seen_at: Mapped[datetime]
-    viewing_room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"))
+
+
+class RoomView(Base):
+    """A room page open in front of its viewer now: one row per live page (its stream), kept
+    by a short lease the stream renews while it is open. Notifications skip a member whose
+    room is in front of them; a page that is left, hidden or dropped ends its view at once
+    (or, if its process died, when the lease runs out)."""
+
+    __tablename__ = "room_views"
+    __table_args__ = (Index("ix_room_views_room_user", "room_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    web_session_id: Mapped[int] = mapped_column(
+        ForeignKey("web_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    # The page's own random key (it names its view when it leaves); None from old pages.
+    page_key: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
 
 
 class SignInToken(Base):
@@ -608,7 +633,7 @@ class Block(Base):
 
 
 class Report(Base):
-    """A member reported a message to the operators."""
+    """A member reported a message; a moderator resolves or dismisses it (gateway.core.reports)."""
 
     __tablename__ = "reports"
     __table_args__ = (
@@ -623,6 +648,16 @@ class Report(Base):
     reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason, "report_reason"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+    # What a moderator made of it, who, and when (None while open).
+    state: Mapped[ReportState] = mapped_column(
+        _enum(ReportState, "report_state"), default=ReportState.OPEN, server_default="open"
+    )
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_at: Mapped[datetime | None]
+
+    message: Mapped[Message] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
 
 
 class ApiKey(Base):

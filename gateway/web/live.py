@@ -1,8 +1,11 @@
 """Live updates: the event stream an open room page listens to, and the Online/Invisible toggle.
 
-Owns GET /live/rooms/<id> (Server-Sent Events: what the page is told, in what words) and
-POST /presence. Streams never query in a loop: the one poller thread of gateway.web.live_hub
-hands each stream the changes of its room, and ends it when its viewer may no longer follow
+Owns GET /live/rooms/<id> (Server-Sent Events: what the page is told, in what words), POST
+/live/rooms/<id>/leave (the page says it is going: left, closed or hidden) and POST /presence.
+An open stream is its page's room view (gateway.core.room_views): the room in front of its
+viewer, so their notifications wait; the view ends with the stream or when the page leaves.
+Streams never query in a loop: the one poller thread of gateway.web.live_hub hands each
+stream the changes of its room, and ends it when its viewer may no longer follow
 the room. A stream that ends so tells its page why (`removed`: no longer a member;
 `signed-out`: the web session ended) and asks EventSource not to come back soon; a former
 member who reconnects is told `removed` too (to anyone else the room does not exist: 404).
@@ -12,16 +15,19 @@ Domain queries live in gateway.core.room_feed; this module must not hold domain 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime, tzinfo
 
 from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from gateway.core.errors import InvalidInput, NotAllowed
+from gateway.core.preferences import user_zone
 from gateway.core.presence import set_presence
 from gateway.core.room_feed import (
     FeedCursor,
@@ -33,15 +39,19 @@ from gateway.core.room_feed import (
     list_lapsed_viewers,
     list_member_presence,
 )
+from gateway.core.room_views import end_page_view, end_room_view, open_room_view, read_page_key
 from gateway.core.rooms import find_membership, get_active_membership
+from gateway.core.time_display import away_text
 from gateway.core.web_sessions import touch_web_session
 from gateway.settings import Settings
+from gateway.store.models import User
 from gateway.web.live_hub import Delivery, Listener, LiveHub, LiveTiming, PresenceChange, StreamEnd
 from gateway.web.request_db import reading, writing
 from gateway.web.security import safe_next
 from gateway.web.session_user import current_user, login_required, utc_now, web_context
 
 live = Blueprint("live", __name__)
+log = logging.getLogger(__name__)
 
 HUB_EXTENSION = "gateway.live"
 # Threads Waitress keeps for ordinary page views whatever the number of open streams.
@@ -58,6 +68,8 @@ LAPSE_EVENTS = {Lapse.REMOVED: "removed", Lapse.SIGNED_OUT: "signed-out"}
 # page then fetches everything after its newest message anyway.
 CATCH_UP_LIMIT = 100
 STATUS_WORDS = {"online": "Online", "invisible": "Invisible"}
+# How often an idle stream asks whether its client is still there.
+GONE_CHECK_SECONDS = 1.0
 
 
 # --- SSE wire format (pure) ------------------------------------------------------------
@@ -103,11 +115,15 @@ def format_ending(lapse: Lapse, room_id: int) -> str:
     return f"{event}retry: {GIVE_UP_MILLISECONDS}\n\n"
 
 
-def presence_data(member: MemberPresence) -> dict[str, object]:
+def presence_data(member: MemberPresence, zone: tzinfo, now: datetime) -> dict[str, object]:
+    """A member's presence for a page whose viewer reads times in `zone`: the away badge's
+    words come from the server, in the one format of every page."""
+    away = member.away_until
     return {
         "user_id": member.user_id,
         "online": member.online,
-        "away_until": member.away_until.isoformat() if member.away_until else None,
+        "away_until": away.isoformat() if away else None,
+        "away_label": away_text(away, zone, now) if away else None,
     }
 
 
@@ -188,6 +204,7 @@ def room_stream(room_id: int) -> Response:
                 return Response("no such room\n", 404, mimetype="text/plain")
             return _ended_stream(Lapse.REMOVED, room_id)
         start = _start_cursor(db, room_id)
+        zone = user_zone(db.get_one(User, signed_in.user_id))
     hub = live_hub()
     listener = hub.open(room_id, signed_in.session_id, membership.id)
     if listener is None:
@@ -199,7 +216,15 @@ def room_stream(room_id: int) -> Response:
         )
     try:
         with writing() as db:
-            touch_web_session(db, signed_in.session_id, now=now, viewing_room_id=room_id)
+            touch_web_session(db, signed_in.session_id, now=now)
+            listener.view_id = open_room_view(
+                db,
+                web_session_id=signed_in.session_id,
+                user_id=signed_in.user_id,
+                room_id=room_id,
+                page_key=read_page_key(request.args.get("page")),
+                now=now,
+            )
         with reading() as db:
             missed = list_changes_since(db, start, room_ids=[room_id], limit=CATCH_UP_LIMIT)
             members = list_member_presence(db, [room_id], now=now).get(room_id, [])
@@ -208,20 +233,55 @@ def room_stream(room_id: int) -> Response:
             lapse = list_lapsed_viewers(db, [listener.viewer], now=now).get(listener.viewer)
         hub.note_presence(room_id, members)
     except BaseException:
-        hub.close(listener)
+        close_stream(hub, listener)
         raise
     if lapse is not None:
-        hub.close(listener)
+        close_stream(hub, listener)
         return _ended_stream(lapse, room_id)
     timing = hub.timing
     lifetime = timing.stream_seconds + random.uniform(0, timing.stream_jitter_seconds)
+    # Waitress tells a stream its client went (it reads ahead on the connection: see
+    # gateway.web.server); other servers are only noticed when a heartbeat cannot be written.
+    gone = request.environ.get("waitress.client_disconnected") or _never
+
+    def describe(member: MemberPresence) -> dict[str, object]:
+        return presence_data(member, zone, hub.clock())
+
     response = Response(
-        stream_events(listener, start, missed, members, timing, lifetime),
+        stream_events(listener, start, missed, members, timing, lifetime, gone, describe),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
-    response.call_on_close(lambda: hub.close(listener))
+    response.call_on_close(lambda: close_stream(hub, listener))
     return response
+
+
+@live.post("/live/rooms/<int:room_id>/leave")
+def leave_room_page(room_id: int) -> Response:
+    """The page is going (navigated away, closed or hidden; sent by navigator.sendBeacon):
+    its room stops being in front of its viewer now, not when its stream is noticed gone."""
+    signed_in = g.get("signed_in")
+    page_key = read_page_key(request.form.get("page"))
+    if signed_in is None:
+        return Response("sign in first\n", 401, mimetype="text/plain")
+    if page_key is None:
+        return Response("say which page is leaving (page)\n", 400, mimetype="text/plain")
+    with writing() as db:
+        end_page_view(db, web_session_id=signed_in.session_id, room_id=room_id, page_key=page_key)
+    return Response(status=204)
+
+
+def close_stream(hub: LiveHub, listener: Listener) -> None:
+    """The stream is over: stop feeding it and end its room view. Runs as the response
+    closes, so it must not raise (a database restarting: the view's lease runs out)."""
+    hub.close(listener)
+    if listener.view_id is None:
+        return
+    try:
+        with hub.database.transaction() as db:
+            end_room_view(db, listener.view_id)
+    except Exception:
+        log.exception("could not end the room view of a closed stream")
 
 
 def _ended_stream(lapse: Lapse, room_id: int) -> Response:
@@ -236,7 +296,8 @@ def _ended_stream(lapse: Lapse, room_id: int) -> Response:
 def _start_cursor(db: Session, room_id: int) -> FeedCursor:
     """Where the page is: Last-Event-ID on reconnection, else ?after= and the room's newest
     edit, else the room as it is now."""
-    resumed = parse_last_event_id(request.headers.get("Last-Event-ID"))
+    # A page that closed its stream while hidden resumes from its own last id (`last`).
+    resumed = parse_last_event_id(request.headers.get("Last-Event-ID") or request.args.get("last"))
     if resumed is not None:
         return resumed
     now_cursor = current_cursor(db, room_id)
@@ -253,13 +314,16 @@ def stream_events(
     members: list[MemberPresence],
     timing: LiveTiming,
     lifetime: float,
+    gone: Callable[[], bool],
+    describe: Callable[[MemberPresence], dict[str, object]],
 ) -> Iterator[str]:
     """The stream body: resume point, what was missed, presence, then changes as they come,
-    until its lifetime is over or the hub ends it."""
+    until its lifetime is over, the hub ends it or its client is `gone` (looked at every
+    GONE_CHECK_SECONDS: an open stream keeps its room in front of its viewer)."""
     cursor = StreamCursor(start)
     opening = [f"retry: {RECONNECT_MILLISECONDS}\nid: {format_cursor(start)}\n\n"]
     opening += [cursor.render(item) for item in missed if cursor.accept(item)]
-    opening += [format_event("presence", presence_data(member)) for member in members]
+    opening += [format_event("presence", describe(member)) for member in members]
     yield "".join(opening)
     clock = time.monotonic
     deadline = clock() + lifetime
@@ -269,14 +333,24 @@ def stream_events(
             next_heartbeat = now + timing.heartbeat_seconds
             yield format_comment("heartbeat")
             continue
-        chunk, ended = _render(cursor, listener, listener.wait(min(deadline, next_heartbeat) - now))
+        wake = min(deadline, next_heartbeat, now + GONE_CHECK_SECONDS)
+        chunk, ended = _render(cursor, listener, listener.wait(wake - now), describe)
         if chunk:
             yield chunk
-        if ended:
+        if ended or gone():
             return
 
 
-def _render(cursor: StreamCursor, listener: Listener, items: list[Delivery]) -> tuple[str, bool]:
+def _never() -> bool:
+    return False
+
+
+def _render(
+    cursor: StreamCursor,
+    listener: Listener,
+    items: list[Delivery],
+    describe: Callable[[MemberPresence], dict[str, object]],
+) -> tuple[str, bool]:
     """The text of what was delivered, up to a StreamEnd; and whether one came."""
     parts = []
     for item in items:
@@ -285,7 +359,7 @@ def _render(cursor: StreamCursor, listener: Listener, items: list[Delivery]) -> 
                 parts.append(format_ending(item.lapse, listener.room_id))
             return "".join(parts), True
         if isinstance(item, PresenceChange):
-            parts.append(format_event("presence", presence_data(item.member)))
+            parts.append(format_event("presence", describe(item.member)))
         elif cursor.accept(item):
             parts.append(cursor.render(item))
     return "".join(parts), False

@@ -7,8 +7,9 @@ cheap statement; it polls the database, so messages posted by another process, `
 smtp` say, are seen too) and which open streams' viewers may no longer follow their room
 (one statement for all of them: removed, left, signed out or deactivated, by any process);
 such a stream is handed a StreamEnd and gets nothing more. It reads member presence every
-PRESENCE_SECONDS, refreshes the open pages' web sessions every TOUCH_SECONDS, and hands each
-change to the queues of the streams of that room. Waitress spends one thread on every open
+PRESENCE_SECONDS, renews the open pages' room views every VIEW_SECONDS (gateway.core.room_views:
+the room in front of its viewer), refreshes their web sessions every TOUCH_SECONDS, and hands
+each change to the queues of the streams of that room. Waitress spends one thread on every open
 stream, so streams never query in a loop. Domain queries live in gateway.core.room_feed;
 rendering the stream is gateway.web.live's. Must not import Flask.
 """
@@ -34,6 +35,7 @@ from gateway.core.room_feed import (
     list_lapsed_viewers,
     list_member_presence,
 )
+from gateway.core.room_views import renew_room_views
 from gateway.core.web_sessions import touch_web_session
 from gateway.store.database import Database
 
@@ -47,7 +49,10 @@ class LiveTiming:
     poll_seconds: float = 0.5
     presence_seconds: float = 5.0
     touch_seconds: float = 30.0
-    heartbeat_seconds: float = 20.0
+    # Well inside the view lease (room_views.VIEW_LEASE, 10 s): a renewal may be late.
+    view_seconds: float = 3.0
+    # A stream whose page is gone is noticed when a write to it fails: at the next heartbeat.
+    heartbeat_seconds: float = 5.0
     # Streams end after a few minutes (EventSource reconnects by itself) so threads are
     # recycled; the jitter keeps pages opened together from reconnecting together.
     stream_seconds: float = 300.0
@@ -121,13 +126,14 @@ Delivery = FeedItem | PresenceChange | StreamEnd
 @dataclass(eq=False)
 class Listener:
     """One open stream: its room, the web session it keeps alive, the membership that lets it
-    follow the room, and its inbox."""
+    follow the room, its page's room view (once begun) and its inbox."""
 
     room_id: int
     session_id: int
     membership_id: int
     inbox: queue.SimpleQueue[Delivery] = field(default_factory=queue.SimpleQueue)
     touched_at: float = field(default_factory=time.monotonic)
+    view_id: int | None = None
 
     @property
     def viewer(self) -> RoomViewer:
@@ -254,6 +260,7 @@ class Poller(threading.Thread):
         self.messages: IdWatermark | None = None
         self.events: IdWatermark | None = None
         self.presence_due = 0.0
+        self.views_due = 0.0
 
     def run(self) -> None:
         timing = self.hub.timing
@@ -336,20 +343,21 @@ class Poller(threading.Thread):
                 listener.inbox.put(change)
 
     def touch_sessions(self, listeners: dict[int, list[Listener]], now: float) -> None:
-        """Keep each open page's web session fresh: that is how presence and "the room in
-        front of them" are known. One transaction for every session due."""
-        due = [
-            listener
-            for room_listeners in listeners.values()
-            for listener in room_listeners
-            if now - listener.touched_at >= self.hub.timing.touch_seconds
-        ]
-        if not due:
+        """Keep each open page's room view and web session fresh: that is how "the room in
+        front of them" and presence are known. One transaction for all that is due."""
+        timing = self.hub.timing
+        every = [listener for found in listeners.values() for listener in found]
+        views = [listener.view_id for listener in every if listener.view_id is not None]
+        renew = bool(views) and now >= self.views_due
+        due = [listener for listener in every if now - listener.touched_at >= timing.touch_seconds]
+        if not renew and not due:
             return
         with self.hub.database.transaction() as db:
+            if renew:
+                renew_room_views(db, views, now=self.hub.clock())
             for listener in due:
-                touch_web_session(
-                    db, listener.session_id, now=self.hub.clock(), viewing_room_id=listener.room_id
-                )
+                touch_web_session(db, listener.session_id, now=self.hub.clock())
+        if renew:
+            self.views_due = now + timing.view_seconds
         for listener in due:
             listener.touched_at = now

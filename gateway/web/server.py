@@ -34,6 +34,9 @@ class WebServer:
             connection_limit=settings.web_threads + 100,
             # poll() rather than select(): select() cannot watch descriptors above 1024.
             asyncore_use_poll=True,
+            # Keep reading a connection while its request runs, so an event stream learns
+            # (environ["waitress.client_disconnected"]) that its page went, within a second.
+            channel_request_lookahead=1,
             ident="gateway",
         )
         self._stopping = threading.Event()

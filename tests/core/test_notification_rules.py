@@ -80,9 +80,9 @@ RULES: list[tuple[str, Facts, Decision]] = [
         Decision(Action.SKIP, Reason.VIEWING),
     ),
     (
-        "open in front of them even with 'even if read'",
+        "open in front of them, but 'email me even if I have read it'",
         Facts(pref(even_if_read=True), viewing=True),
-        Decision(Action.SKIP, Reason.VIEWING),
+        EMAIL_NOW,
     ),
     (
         "read before a daily digest",

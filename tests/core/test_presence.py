@@ -72,17 +72,3 @@ def test_away_until_covers_only_the_out_of_office_period(world: World, now: date
     assert away_until(user, now=now + timedelta(days=3)) is None
     user.ooo_enabled = False
     assert away_until(user, now=now + timedelta(days=1)) is None
-
-
-def test_a_page_request_keeps_the_room_the_live_stream_reported(
-    database: Database, world: World, now: datetime
-) -> None:
-    _open_browser(database, world.bob, now)
-    with database.transaction() as session:
-        [session_id] = session.scalars(select(WebSession.id))
-        touch_web_session(session, session_id, now=now, viewing_room_id=world.room.id)
-        touch_web_session(session, session_id, now=now + timedelta(minutes=1))
-    with database.read_session() as session:
-        row = session.get_one(WebSession, session_id)
-        assert row.viewing_room_id == world.room.id
-        assert row.last_seen_at == now + timedelta(minutes=1)

@@ -14,12 +14,12 @@ from gateway.core.alerts import create_alert, open_alert
 from gateway.core.bounces import record_bounce
 from gateway.core.notifications import Reason
 from gateway.core.preferences import set_preference
-from gateway.core.presence import ONLINE_WINDOW
 from gateway.core.reading import mark_read
 from gateway.core.reply_addresses import ReplyKeys
+from gateway.core.room_views import VIEW_LEASE, open_room_view
 from gateway.core.rooms import create_room
 from gateway.core.unsubscribe import CategoryEmails, verify_unsubscribe_token
-from gateway.core.web_sessions import find_web_session, start_web_session, touch_web_session
+from gateway.core.web_sessions import find_web_session, start_web_session
 from gateway.outbound.dispatch import ALERT_KIND, dispatch_notifications
 from gateway.settings import Settings
 from gateway.store.database import Database
@@ -131,12 +131,19 @@ def test_with_no_grace_window_the_email_goes_at_the_first_dispatch(
 
 
 def _open_room_page(database: Database, user, room_id: int, at: datetime) -> None:
-    """What a live room page does: its web session names the room and stays fresh."""
+    """What a live room page's stream does when it opens: the room is in front of the user."""
     with database.transaction() as session:
         token = start_web_session(session, session.merge(user), now=at)
         signed_in = find_web_session(session, token, now=at)
         assert signed_in is not None
-        touch_web_session(session, signed_in.session_id, now=at, viewing_room_id=room_id)
+        open_room_view(
+            session,
+            web_session_id=signed_in.session_id,
+            user_id=user.id,
+            room_id=room_id,
+            page_key="page-one-key",
+            now=at,
+        )
 
 
 def test_a_member_with_the_room_open_in_front_of_them_is_not_emailed(
@@ -148,10 +155,10 @@ def test_a_member_with_the_room_open_in_front_of_them_is_not_emailed(
     assert _states(database, world.bob.id) == [(NotificationState.SKIPPED, Reason.VIEWING)]
 
 
-def test_a_room_page_closed_long_enough_ago_does_not_stop_the_email(
+def test_a_room_view_its_stream_stopped_renewing_does_not_stop_the_email(
     database, world: World, now, post, dispatch, emails_to
 ) -> None:
-    _open_room_page(database, world.bob, world.room.id, now - ONLINE_WINDOW)
+    _open_room_page(database, world.bob, world.room.id, now - VIEW_LEASE)
     post("Can we ship on Friday?")
     assert dispatch() == 1
 

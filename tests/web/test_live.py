@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -17,7 +17,7 @@ from gateway.core.room_feed import FeedCursor, FeedItem, current_cursor, list_ch
 from gateway.core.users import add_user
 from gateway.settings import Settings
 from gateway.store.database import Database
-from gateway.store.models import Presence, RoomEvent, RoomEventKind, User, WebSession
+from gateway.store.models import Presence, RoomEvent, RoomEventKind, User
 from gateway.web.app import create_app
 from gateway.web.live import (
     HUB_EXTENSION,
@@ -136,23 +136,28 @@ def test_presence_change_of_a_member_is_announced(
     signed_in_client(live_app, world.alice)  # a fresh web session: Alice shows as online
     _, reader = open_stream(signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}")
     reader.until(lambda text: "event: presence" in text)
-    assert {"user_id": world.alice.id, "online": True, "away_until": None} in reader.events(
-        "presence"
-    )
+    here = {"user_id": world.alice.id, "online": True, "away_until": None, "away_label": None}
+    assert here in reader.events("presence")
     with database.transaction() as session:
         set_presence(session, world.alice.id, "invisible")
-    offline = {"user_id": world.alice.id, "online": False, "away_until": None}
+    offline = {"user_id": world.alice.id, "online": False, "away_until": None, "away_label": None}
     reader.until(lambda text: offline in EventReader.events(reader, "presence"))
 
 
-def test_open_stream_records_the_room_in_front_of_the_viewer(
-    live_app: Flask, database: Database, world: World, open_stream: Callable
+def test_an_away_member_is_announced_with_words_in_the_viewers_time_zone(
+    live_app: Flask, database: Database, world: World, clock: Clock, open_stream: Callable
 ) -> None:
+    back = clock() + timedelta(days=1, hours=2)
+    with database.transaction() as session:
+        alice = session.get_one(User, world.alice.id)
+        alice.ooo_enabled, alice.ooo_starts_at, alice.ooo_ends_at = True, clock(), back
+        session.get_one(User, world.bob.id).time_zone = "Asia/Tokyo"
     _, reader = open_stream(signed_in_client(live_app, world.bob), f"/live/rooms/{world.room.id}")
-    reader.until(lambda text: "id: " in text)
-    with database.read_session() as session:
-        [web_session] = session.query(WebSession).filter_by(user_id=world.bob.id).all()
-    assert web_session.viewing_room_id == world.room.id
+    reader.until(lambda text: "event: presence" in text)
+    [alice_state] = [e for e in reader.events("presence") if e["user_id"] == world.alice.id]
+    # 2026-11-24 11:30 UTC is 20:30 in Tokyo, the day after the stream's "now" there.
+    assert alice_state["away_label"] == "Away until tomorrow 20:30"
+    assert alice_state["away_until"] == back.isoformat()
 
 
 def test_streams_beyond_the_limit_are_refused_with_retry_after(
