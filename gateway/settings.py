@@ -77,6 +77,9 @@ class Settings:
     # The authserv-id of the receiving MTA in front (RFC 8601): its Authentication-Results
     # decide whether a reply is held for failing DMARC. None: no such check.
     trusted_authserv_id: str | None = None
+    # Operators: addresses of users who moderate every report (GATEWAY_OPERATORS, separated
+    # by commas); a room's owner and admins moderate their own room's reports anyway.
+    operators: tuple[str, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -135,6 +138,9 @@ class Settings:
             web_trusted_proxies=_whole_number(env, "GATEWAY_WEB_TRUSTED_PROXIES", 0),
             notify_grace_seconds=_whole_number(env, "GATEWAY_NOTIFY_GRACE_SECONDS", 600),
             trusted_authserv_id=_authserv_id(env, "GATEWAY_TRUSTED_AUTHSERV_ID"),
+            operators=tuple(
+                a.strip().lower() for a in env.get("GATEWAY_OPERATORS", "").split(",") if a.strip()
+            ),
         )
         if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
             raise SettingsError(

@@ -1,9 +1,11 @@
 """Rooms and memberships: creating rooms, joining, leaving, who is in a room.
 
 Owns the membership rules (one row per room and user; leaving keeps history and kills the
-member's reply address), who may invite and change roles (owner and admins; roles only by the
-owner), the member's own flags on a room (favorite, hidden, archived), and starting
-conversations (direct rooms are reused, not duplicated; a daily limit on rooms started).
+member's reply address; joining and leaving post a system note, gateway.core.room_notes), who
+may invite and change roles (owner and admins; roles only by the owner; removal and handing
+over ownership: gateway.core.membership_changes), the member's own flags on a room
+(favorite, hidden, archived), and starting conversations (direct rooms are reused, not
+duplicated; a daily limit on rooms started).
 Must not import any adapter library.
 """
 
@@ -17,10 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from gateway.core.blocks import is_blocked_between
-from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, UnsafeText
+from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from gateway.core.reply_addresses import new_reply_nonce
+from gateway.core.room_notes import note_joined, note_left, note_removed
+from gateway.core.room_titles import title_name
 from gateway.core.text_fields import single_line_text
-from gateway.core.users import find_user_by_email, get_account, get_user, normalize_address
+from gateway.core.users import (
+    add_user,
+    find_user_by_email,
+    get_account,
+    get_user,
+    normalize_address,
+)
 from gateway.store.models import AccountKind, Membership, Role, Room, RoomKind, User
 
 MAX_TITLE_LENGTH = 200
@@ -47,7 +57,7 @@ def create_room(
         title=title,
         kind=kind,
         owner=owner,
-        account=get_account(session, owner, account_kind),
+        account=get_account(session, owner, account_kind, now=now),
         thread_token=secrets.token_hex(16),
         created_at=now,
     )
@@ -156,7 +166,16 @@ DAILY_LIMIT_WINDOW = timedelta(hours=24)
 
 
 class DailyLimitReached(NotAllowed):
-    """The user started as many conversations as they may in 24 hours."""
+    """The user started as many conversations as they may in 24 hours; `free_at` is when
+    the next one may start (the message says it in UTC; a page shows it in the reader's zone)."""
+
+    def __init__(self, daily_limit: int, free_at: datetime) -> None:
+        super().__init__(
+            f"You can start at most {daily_limit} new conversations a day. "
+            f"Try again after {free_at.astimezone(UTC):%H:%M} UTC."
+        )
+        self.daily_limit = daily_limit
+        self.free_at = free_at
 
 
 def invite_member(
@@ -167,8 +186,11 @@ def invite_member(
     *,
     now: datetime,
     role: Role = Role.MEMBER,
+    stage_missing: bool = False,
 ) -> Membership:
-    """An owner or admin adds an existing user; the newcomer sees the room's whole history."""
+    """An owner or admin adds an existing user (with `stage_missing`, a user is staged for an
+    address nobody has: gateway.core.membership_changes.invite_person); the newcomer sees the
+    room's whole history, and the room a note that they were added."""
     room = get_room(session, room_id)
     inviter = get_own_membership(session, room_id, inviter_id)
     if inviter.role not in MANAGER_ROLES:
@@ -181,12 +203,18 @@ def invite_member(
         raise InvalidInput("A room has one owner; invite people as admins or members.")
     if role == Role.ADMIN and inviter.role != Role.OWNER:
         raise NotAllowed("Only the room's owner can make someone an admin.")
-    invitee = _existing_user(session, invitee_email)
+    if stage_missing and find_user_by_email(session, normalize_address(invitee_email)) is None:
+        # A staged user: no password, so they sign in with an emailed link.
+        invitee = add_user(session, invitee_email, now=now)
+    else:
+        invitee = _existing_user(session, invitee_email)
     current = find_membership(session, room_id, invitee.id)
     if current is not None and current.left_at is None:
         raise InvalidInput(f"{invitee.email} is already a member of this room.")
     _refuse_if_blocked(session, inviter_id, invitee)
-    return add_member(session, room, invitee, now=now, role=role)
+    membership = add_member(session, room, invitee, now=now, role=role)
+    note_joined(session, room.id, invitee, inviter.user, now)
+    return membership
 
 
 def set_member_role(
@@ -212,12 +240,15 @@ def set_member_role(
 
 
 def leave_room(session: Session, room_id: int, user_id: int, *, now: datetime) -> Membership:
-    """Leave a room; an owner first hands management to an admin so the room keeps one."""
+    """Leave a room; an owner first hands management to an admin so the room keeps one. The
+    room gets a note that they left."""
     membership = get_own_membership(session, room_id, user_id)
     refusal = leave_refusal(session, membership)
     if refusal is not None:
         raise NotAllowed(refusal)
-    return remove_member(session, membership.room, membership.user, now=now)
+    left = remove_member(session, membership.room, membership.user, now=now)
+    note_left(session, room_id, membership.user, now)
+    return left
 
 
 def leave_refusal(
@@ -345,7 +376,9 @@ def open_direct_room(
         return room, False
     if daily_limit is not None:
         check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
-    title = f"{_title_name(user)} and {_title_name(other)}"[:MAX_TITLE_LENGTH]
+    # Stored for those in neither seat; each of the two sees the other's name
+    # (gateway.core.room_titles).
+    title = f"{title_name(user)} and {title_name(other)}"[:MAX_TITLE_LENGTH]
     room = create_room(
         session,
         title,
@@ -356,15 +389,6 @@ def open_direct_room(
         account_kind=account_kind,
     )
     return room, True
-
-
-def _title_name(user: User) -> str:
-    """The user's name for a room title they did not type: a name stored before names were
-    checked, and holding what no title may, gives way to the address's local part."""
-    try:
-        return single_line_text("name", user.display_name)
-    except UnsafeText:
-        return user.email.partition("@")[0]
 
 
 def start_group_room(
@@ -419,10 +443,7 @@ def check_daily_limit(session: Session, user_id: int, *, now: datetime, daily_li
         return
     # A slot frees up when the oldest room counted beyond the limit leaves the window.
     free_at = started[len(started) - daily_limit] + DAILY_LIMIT_WINDOW
-    raise DailyLimitReached(
-        f"You can start at most {daily_limit} new conversations a day. "
-        f"Try again after {free_at.astimezone(UTC):%H:%M} UTC."
-    )
+    raise DailyLimitReached(daily_limit, free_at)
 
 
 def _lock_users(session: Session, user_ids: set[int]) -> None:
@@ -504,7 +525,9 @@ def place_member(
         raise NotAllowed(
             "Direct conversations are between two people; open a group room to add more."
         )
-    return add_member(session, room, user, now=now, role=role), True
+    membership = add_member(session, room, user, now=now, role=role)
+    note_joined(session, room.id, user, None, now)
+    return membership, True
 
 
 def remove_platform_member(session: Session, room_id: int, user_id: int, *, now: datetime) -> None:
@@ -516,3 +539,4 @@ def remove_platform_member(session: Session, room_id: int, user_id: int, *, now:
         raise Conflict("The owner cannot be removed from their own room.")
     membership.left_at = now
     session.flush()
+    note_removed(session, room_id, membership.user, None, now)

@@ -1,8 +1,9 @@
 """What the page header shows a signed-in user: tab badges and their accounts.
 
 Owns the template globals `nav_unread` (unread counts per Message Center tab),
-`nav_accounts` (the account switcher with pending counts) and `email_bouncing` (set when
-email to the user's address bounces and notifications stopped: the banner says so).
+`nav_accounts` (the account switcher with pending counts), `email_bouncing` (set when
+email to the user's address bounces and notifications stopped: the banner says so) and
+`nav_operator` (the user is an operator: the header links to the reported messages).
 Counting is gateway.core.inbox's, bounce scores gateway.core.bounces'; this module only
 reads who is signed in and calls them.
 """
@@ -15,6 +16,8 @@ from flask import g, has_request_context
 
 from gateway.core.bounces import find_address_health
 from gateway.core.inbox import account_unread_counts, tab_unread_counts
+from gateway.core.reports import Moderator
+from gateway.web.context import web_context
 from gateway.web.request_db import reading
 from gateway.web.session_user import utc_now
 
@@ -56,4 +59,10 @@ def _count_for_header() -> dict[str, Any]:
             "status": health.last_status or "",
             "permanent": health.last_permanent,
         }
-    return {"nav_unread": unread, "nav_accounts": accounts, "email_bouncing": bouncing}
+    operator = Moderator.of(user, web_context().settings.operators).operator
+    return {
+        "nav_unread": unread,
+        "nav_accounts": accounts,
+        "email_bouncing": bouncing,
+        "nav_operator": operator,
+    }

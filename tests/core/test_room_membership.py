@@ -76,8 +76,12 @@ def test_owner_invites_an_existing_user_who_sees_the_whole_history(
         )
     assert membership.role == Role.MEMBER
     with database.read_session() as session:
-        bodies = [m.body_source for m in list_messages(session, get_room(session, world.room.id))]
-    assert bodies == ["Before Carol"]
+        history = list_messages(session, get_room(session, world.room.id))
+    # Everything before she came, then the room's own note of her coming.
+    assert [(m.origin, m.body_source) for m in history] == [
+        (Origin.WEB, "Before Carol"),
+        (Origin.SYSTEM, "Alice Archer added Carol Chen"),
+    ]
     assert _role_of(database, world.room.id, carol.id) == Role.MEMBER
 
 

@@ -2,7 +2,7 @@
 messages and send Account Alerts and Updates, authenticated by bearer API keys.
 
 Owns the `api` blueprint and its OpenAPI document route; the operations live in
-gateway.web.api.{users,rooms,alerts}, declared through gateway.web.api.operations.
+gateway.web.api.{users,rooms,alerts,reports}, declared through gateway.web.api.operations.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Response, jsonify
 
-from gateway.web.api import alerts, rooms, users
+from gateway.web.api import alerts, reports, rooms, users
 from gateway.web.api.openapi import openapi_document
 from gateway.web.api.operations import api, api_http_error, is_api_request
 
-__all__ = ["alerts", "api", "api_http_error", "is_api_request", "rooms", "users"]
+__all__ = ["alerts", "api", "api_http_error", "is_api_request", "reports", "rooms", "users"]
 
 
 @api.get("/openapi.json")

@@ -1,8 +1,9 @@
-"""API operations on rooms: open one, read it, place and remove members, post and list
-messages."""
+"""API operations on rooms: open one, read it, place and remove members, hand it to a new
+owner, post and list messages."""
 
 from __future__ import annotations
 
+from gateway.core.membership_changes import transfer_ownership
 from gateway.core.messages import post_message, room_history
 from gateway.core.rooms import (
     create_platform_room,
@@ -20,6 +21,7 @@ from gateway.web.api.schemas import (
     MessageOut,
     MessagePage,
     MessageQuery,
+    OwnerChange,
     RoomCreate,
     RoomOut,
 )
@@ -142,6 +144,23 @@ def put_member(call: Call) -> MemberOut | Answer:
 )
 def delete_member(call: Call) -> None:
     remove_platform_member(call.db, call.params["room_id"], call.params["user_id"], now=call.now)
+
+
+@operation(
+    "POST",
+    "/rooms/{room_id}/owner",
+    summary="Hand the room to another active member (the old owner becomes an admin)",
+    tag=ROOMS,
+    body=OwnerChange,
+    response=RoomOut,
+    errors=(403, 404, 422),
+)
+def transfer_room(call: Call) -> RoomOut:
+    change: OwnerChange = call.body
+    room_id = call.params["room_id"]
+    transfer_ownership(call.db, room_id, change.user_id, actor_id=None, now=call.now)
+    room = get_room(call.db, room_id)
+    return room_out(room, list_active_members(call.db, room.id))
 
 
 @operation(
