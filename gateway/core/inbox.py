@@ -10,8 +10,10 @@ Read state: a message is unread for a member when its id is above the membership
 Counting walks the (room_id, id) index from the last read id and stops after UNREAD_CAP rows,
 so a room with 100,000 unread messages costs the same as one with 100.
 
-Visibility: only active memberships (left_at IS NULL); a hidden room shows again while it has
-unread messages; archived rooms are left out of Recent and listed in their own section.
+Visibility: only active memberships (left_at IS NULL). A hidden or archived room is out of
+sight until something new arrives: Recent lists it while it has unread messages, so the
+Messages badge (rooms with unread messages) never counts a room Recent does not show (up to
+the Recent limit). The categorized view lists archived rooms in their own section.
 
 Must not import Flask or any other adapter library.
 """
@@ -39,8 +41,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from gateway.core.alerts import shown_in_account
 from gateway.core.messages import shortened
 from gateway.core.rendering import render_plain_text
+from gateway.core.room_titles import room_titles_for
 from gateway.store.models import (
     Account,
     Alert,
@@ -71,7 +75,7 @@ class RoomRow:
     """One room as a list shows it."""
 
     room_id: int
-    title: str
+    title: str  # as the user sees it: a direct room is the other person (core.room_titles)
     kind: RoomKind
     last_activity_at: datetime
     preview: str
@@ -160,8 +164,11 @@ def _room_rows_query(
     where: Sequence[ColumnElement[bool]],
     *,
     include_hidden: bool,
+    archived_while_unread: bool = False,
 ) -> Select[Any]:
-    """Rows for the user's rooms matching `where` (on Membership and Room), newest first."""
+    """Rows for the user's rooms matching `where` (on Membership and Room), newest first.
+    Unless `include_hidden`, hidden rooms (and archived ones, if `archived_while_unread`)
+    only while they have unread messages."""
     last_message_id = (
         select(Message.id)
         .where(Message.room_id == Membership.room_id, Message.deleted_at.is_(None))
@@ -204,7 +211,10 @@ def _room_rows_query(
         .order_by(activity.desc(), mine.c.room_id.desc())
     )
     if not include_hidden:
-        query = query.where(or_(mine.c.hidden == false(), mine.c.unread > 0))
+        set_aside = mine.c.hidden == true()
+        if archived_while_unread:
+            set_aside = or_(set_aside, mine.c.archived == true())
+        query = query.where(or_(~set_aside, mine.c.unread > 0))
     return query
 
 
@@ -215,19 +225,27 @@ def _room_rows(
     *,
     where: Sequence[ColumnElement[bool]] = (),
     include_hidden: bool = False,
+    archived_while_unread: bool = False,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[RoomRow]:
-    query = _room_rows_query(user_id, account_id, where, include_hidden=include_hidden)
+    query = _room_rows_query(
+        user_id,
+        account_id,
+        where,
+        include_hidden=include_hidden,
+        archived_while_unread=archived_while_unread,
+    )
     query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
     names = _participant_names(session, user_id, [row.room_id for row in rows])
+    titles = room_titles_for(session, [(r.room_id, r.kind, r.title) for r in rows], user_id)
     return [
         RoomRow(
             room_id=row.room_id,
-            title=row.title,
+            title=titles[row.room_id],
             kind=row.kind,
             last_activity_at=row.activity,
             preview=_preview(row.preview),
@@ -273,10 +291,10 @@ def _participant_names(
 def list_recent_rooms(
     session: Session, user_id: int, account_id: int, *, now: datetime, limit: int = 50
 ) -> list[RoomRow]:
-    """The Recent list: the account's rooms by latest activity, archived ones left out."""
-    return _room_rows(
-        session, user_id, account_id, where=[Membership.archived == false()], limit=limit
-    )
+    """The Recent list: the account's rooms by latest activity. A room the user hid or
+    archived is out of sight until something new arrives: it is listed while it has unread
+    messages (as most chat products do), so every room the Messages badge counts is here."""
+    return _room_rows(session, user_id, account_id, archived_while_unread=True, limit=limit)
 
 
 def list_rooms_by_category(
@@ -422,7 +440,8 @@ def tab_unread_counts(
     session: Session, user_id: int, account_id: int | None, *, now: datetime
 ) -> dict[str, int]:
     """The header badges: rooms with unread messages in the shown account, unread Account
-    Alerts and Updates, and ticket rooms (in any account) with unread messages."""
+    Alerts and Updates of the shown account (and of no account: gateway.core.alerts), and
+    ticket rooms (in any account) with unread messages."""
     in_account = Membership.account_id == account_id
     is_ticket = Room.kind == RoomKind.TICKET
     rooms, tickets = session.execute(
@@ -441,6 +460,7 @@ def tab_unread_counts(
                 Alert.user_id == user_id,
                 Alert.read_at.is_(None),
                 or_(Alert.expires_at.is_(None), Alert.expires_at > now),
+                shown_in_account(account_id),
             )
             .group_by(Alert.category)
         ).all()

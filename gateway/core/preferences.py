@@ -6,7 +6,8 @@ Owns the rules for what a user may choose:
   even if I have read it". A missing row means the defaults in DEFAULTS.
 - Account Alerts carry financial notices (payments, invoices) that must always reach the user,
   so for the alert category channel "none" and frequency "never" are refused; "inbox" only is
-  allowed, since the inbox still shows them.
+  allowed, since the inbox still shows them. `channel_choices` / `frequency_choices` say what
+  is accepted, so a form offers nothing that saving would refuse.
 - Out of office: the user types start and end in their own time zone; they are stored in UTC.
   A local time that does not exist (skipped by a DST change, e.g. 02:30 on the spring-forward
   day) moves forward by the length of the gap (02:30 -> 03:30), as a wall clock would read it.
@@ -108,6 +109,25 @@ def get_preferences_of(
         user_id: {category: own.get(category, DEFAULTS[category]) for category in NotifyCategory}
         for user_id, own in chosen.items()
     }
+
+
+# Account Alerts carry payment notices: the only category that cannot be switched off.
+CANNOT_SWITCH_OFF = frozenset({NotifyCategory.ALERT})
+
+
+def channel_choices(category: NotifyCategory) -> tuple[NotifyChannel, ...]:
+    """The channels a user may choose for `category`: set_preference refuses the others, so
+    a form offers only these."""
+    if category in CANNOT_SWITCH_OFF:
+        return tuple(channel for channel in NotifyChannel if channel != NotifyChannel.NONE)
+    return tuple(NotifyChannel)
+
+
+def frequency_choices(category: NotifyCategory) -> tuple[NotifyFrequency, ...]:
+    """The email frequencies a user may choose for `category` (the others are refused)."""
+    if category in CANNOT_SWITCH_OFF:
+        return tuple(often for often in NotifyFrequency if often != NotifyFrequency.NEVER)
+    return tuple(NotifyFrequency)
 
 
 def set_preference(
@@ -242,19 +262,18 @@ def _parse_preference(
         raise InvalidSetting(
             f"{prefix}-frequency", "choose immediate, hourly, daily, weekly or never"
         ) from None
-    if parsed_category == NotifyCategory.ALERT:
-        if parsed_channel == NotifyChannel.NONE:
-            raise InvalidSetting(
-                f"{prefix}-channel",
-                "Account Alerts include payment notices and cannot be switched off: "
-                "choose email, inbox or both",
-            )
-        if parsed_frequency == NotifyFrequency.NEVER:
-            raise InvalidSetting(
-                f"{prefix}-frequency",
-                "Account Alerts include payment notices and cannot be switched off: "
-                "choose how often they are emailed",
-            )
+    if parsed_channel not in channel_choices(parsed_category):
+        raise InvalidSetting(
+            f"{prefix}-channel",
+            "Account Alerts include payment notices and cannot be switched off: "
+            "choose email, inbox or both",
+        )
+    if parsed_frequency not in frequency_choices(parsed_category):
+        raise InvalidSetting(
+            f"{prefix}-frequency",
+            "Account Alerts include payment notices and cannot be switched off: "
+            "choose how often they are emailed",
+        )
     return Preference(parsed_category, parsed_channel, parsed_frequency, email_even_if_read)
 
 

@@ -2,9 +2,10 @@
 
 Owns the token formats and what a valid token names (EMAIL-RULES section 3: scoped to a room
 or a category). A room token names one membership: the web adapter then mutes that member's
-emails from that room (core.rooms.mute_room_email). A category token names one user and one
-notification category (Account Alerts, Updates, ...): the user then gets that category in
-the web inbox only (core.preferences.stop_category_emails). A digest token names one user
+emails from that room (core.rooms.mute_room_email; the member resumes them from the room
+page or Settings, core.room_mutes). A category token names one user and one notification
+category (Account Alerts, Updates, ...): the user then gets that category in the web inbox
+only (core.preferences.stop_category_emails). A digest token names one user
 and one digest frequency: every category digested at that frequency then stays in the inbox
 (core.preferences.stop_digest_emails). Every token carries an HMAC over its scope and
 payload, so a forged or altered token is refused without a database lookup, and one kind can
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from gateway.core.alerts import TAB_NAMES
 from gateway.core.preferences import stop_category_emails, stop_digest_emails
 from gateway.core.reply_addresses import ReplyKeys
+from gateway.core.room_titles import room_title_for
 from gateway.core.rooms import mute_room_email
 from gateway.store.models import (
     AlertCategory,
@@ -158,6 +160,7 @@ class Stopped:
 
     room_title: str | None = None
     category_name: str | None = None
+    room_id: int | None = None  # a room's emails: where they can be resumed (core.room_mutes)
 
 
 def describe(session: Session, scope: Scope) -> Stopped | None:
@@ -166,7 +169,8 @@ def describe(session: Session, scope: Scope) -> Stopped | None:
         membership = session.get(Membership, scope.membership_id)
         if membership is None:
             return None
-        return Stopped(room_title=session.get_one(Room, membership.room_id).title)
+        room = session.get_one(Room, membership.room_id)
+        return Stopped(room_title=room_title_for(room, membership.user_id), room_id=room.id)
     if session.get(User, scope.user_id) is None:
         return None
     if isinstance(scope, DigestEmails):

@@ -1,4 +1,5 @@
-"""Message Center views: rooms lists, Account Alerts, Updates and Tickets tabs, and the
+"""Message Center views: rooms lists (and the Messages list alone, GET /rooms/list, which
+gateway/static/unread.js swaps in live), Account Alerts, Updates and Tickets tabs, and the
 account switcher.
 
 Owns these routes only: each reads the request, calls gateway.core (inbox, alerts,
@@ -7,9 +8,6 @@ web_sessions) in one unit of work and renders a template. Domain errors become H
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import datetime
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -28,7 +26,7 @@ from gateway.core.inbox import (
     list_rooms_by_category,
     list_ticket_rooms,
 )
-from gateway.core.preferences import user_zone
+from gateway.core.inbox_changes import room_list_fingerprint
 from gateway.core.web_sessions import switch_account
 from gateway.store.models import AlertCategory
 from gateway.web.context import row_id
@@ -51,22 +49,6 @@ def shown_account_id() -> int | None:
     return min((account.id for account in current_user().accounts), default=None)
 
 
-def _time_label(now: datetime) -> Callable[[datetime], str]:
-    """How a list shows a time: the hour today, the date otherwise, in the user's zone."""
-    zone = user_zone(current_user())
-    today = now.astimezone(zone).date()
-
-    def label(moment: datetime) -> str:
-        local = moment.astimezone(zone)
-        if local.date() == today:
-            return local.strftime("%H:%M")
-        if local.year == today.year:
-            return f"{local.strftime('%b')} {local.day}"
-        return f"{local.strftime('%b')} {local.day}, {local.year}"
-
-    return label
-
-
 MAX_PAGE = 1_000_000
 
 
@@ -78,50 +60,70 @@ def _page() -> int:
 @inbox.get("/rooms")
 @login_required
 def rooms() -> str:
+    page, _ = _room_lists("inbox/rooms.html")
+    return page
+
+
+@inbox.get("/rooms/list")
+@login_required
+def room_list_fragment() -> Response:
+    """The Messages list alone (no page around it), for unread.js to swap in when /unread
+    says it changed; its fingerprint goes in a header. Never cached."""
+    fragment, fingerprint = _room_lists("inbox/_room_list_body.html")
+    response = Response(fragment, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Room-List-Fingerprint"] = fingerprint
+    return response
+
+
+def _room_lists(template: str) -> tuple[str, str]:
+    """The Recent or By category list rendered with `template`, and its fingerprint."""
     view = request.args.get("view", "recent")
     view = view if view in VIEWS else "recent"
     user, account_id, now = current_user(), shown_account_id(), utc_now()
     recent, sections = [], []
     with reading() as session:
+        # Taken first: a change made meanwhile makes the page refresh once more, never miss it.
+        fingerprint = room_list_fingerprint(session, user.id, account_id)
         if account_id is not None and view == "recent":
             recent = list_recent_rooms(session, user.id, account_id, now=now)
         elif account_id is not None:
             sections = list_rooms_by_category(session, user.id, account_id, now=now)
-    return render_template(
-        "inbox/rooms.html",
+    page = render_template(
+        template,
         active_tab="rooms",
         view=view,
         rows=recent,
         sections=sections,
-        when=_time_label(now),
+        fingerprint=fingerprint,
     )
+    return page, fingerprint
 
 
 @inbox.get("/rooms/all")
 @login_required
 def all_rooms() -> str:
-    user, account_id, now = current_user(), shown_account_id(), utc_now()
+    user, account_id = current_user(), shown_account_id()
     with reading() as session:
         page = list_all_rooms_and_people(
             session, user.id, account_id or 0, page=_page(), per_page=ROOMS_PER_PAGE
         )
-    return render_template(
-        "inbox/all_rooms.html", active_tab="rooms", page=page, when=_time_label(now)
-    )
+    return render_template("inbox/all_rooms.html", active_tab="rooms", page=page)
 
 
 def _alerts_tab(category: AlertCategory) -> str:
-    user, now, page = current_user(), utc_now(), _page()
+    user, now, page, account_id = current_user(), utc_now(), _page(), shown_account_id()
     with reading() as session:
         alerts = list_alerts(
             session,
             user.id,
             category,
             now=now,
+            account_id=account_id,
             limit=ALERTS_PER_PAGE,
             offset=(page - 1) * ALERTS_PER_PAGE,
         )
-        total = count_alerts(session, user.id, category, now=now)
+        total = count_alerts(session, user.id, category, now=now, account_id=account_id)
     return render_template(
         "inbox/alerts.html",
         active_tab="alerts" if category == AlertCategory.ALERT else "updates",
@@ -131,7 +133,6 @@ def _alerts_tab(category: AlertCategory) -> str:
         alerts=alerts,
         page=page,
         pages=max(1, -(-total // ALERTS_PER_PAGE)),
-        when=_time_label(now),
     )
 
 
@@ -164,7 +165,6 @@ def alert_page(alert_id: int) -> str | Response | tuple[str, int]:
         active_tab="alerts" if alert.category == AlertCategory.ALERT else "updates",
         alert=alert,
         tab_endpoint=TAB_ENDPOINTS[alert.category],
-        when=_time_label(now),
     )
 
 
@@ -176,7 +176,13 @@ def read_all_alerts() -> Response:
     except ValueError:
         abort(400, description="category must be alert or update")
     with writing() as session:
-        mark_all_alerts_read(session, current_user().id, now=utc_now(), category=category)
+        mark_all_alerts_read(
+            session,
+            current_user().id,
+            now=utc_now(),
+            category=category,
+            account_id=shown_account_id(),
+        )
     return redirect(url_for(TAB_ENDPOINTS[category]))
 
 
@@ -186,9 +192,7 @@ def tickets() -> str:
     user, now = current_user(), utc_now()
     with reading() as session:
         rows = list_ticket_rooms(session, user.id, now=now)
-    return render_template(
-        "inbox/tickets.html", active_tab="tickets", rows=rows, when=_time_label(now)
-    )
+    return render_template("inbox/tickets.html", active_tab="tickets", rows=rows)
 
 
 @inbox.post("/account")

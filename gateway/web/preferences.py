@@ -1,4 +1,4 @@
-"""The settings page: notifications, out-of-office, status, Enter key, time zone.
+"""The settings page: notifications, muted rooms, out-of-office, status, Enter key, time zone.
 
 Owns these routes only: GET /settings shows every section; each section posts to its own
 handler, which saves through gateway.core.preferences / gateway.core.presence in one unit of
@@ -23,6 +23,8 @@ from gateway.core.preferences import (
     RETENTION_CHOICES,
     WEEKDAYS,
     InvalidSetting,
+    channel_choices,
+    frequency_choices,
     get_preferences,
     set_alert_retention,
     set_digest_schedule,
@@ -34,6 +36,7 @@ from gateway.core.preferences import (
     utc_to_local,
 )
 from gateway.core.presence import set_presence
+from gateway.core.room_mutes import MutedRoom, list_muted_rooms
 from gateway.store.models import (
     AlertCategory,
     NotifyCategory,
@@ -111,6 +114,11 @@ def _local_input(moment: datetime | None, zone: Any) -> str:
     return "" if moment is None else utc_to_local(moment, zone).strftime(LOCAL_INPUT_FORMAT)
 
 
+def _muted_rooms(user: User) -> list[MutedRoom]:
+    with reading() as session:
+        return list_muted_rooms(session, user.id)
+
+
 def _render(
     *, errors: dict[str, str] | None = None, submitted: dict[str, Any] | None = None
 ) -> str:
@@ -121,8 +129,16 @@ def _render(
         form=stored | (submitted or {}),
         errors=errors or {},
         categories=CATEGORY_LABELS,
-        channels=CHANNEL_LABELS,
-        frequencies=FREQUENCY_LABELS,
+        # Per category, only what saving accepts: Account Alerts offer no "Nothing"/"Never".
+        channels={
+            category: {c: CHANNEL_LABELS[c] for c in channel_choices(category)}
+            for category in CATEGORY_LABELS
+        },
+        frequencies={
+            category: {f: FREQUENCY_LABELS[f] for f in frequency_choices(category)}
+            for category in CATEGORY_LABELS
+        },
+        muted_rooms=_muted_rooms(current_user()),
         zones=time_zone_names(),
         weekdays=WEEKDAYS,
         retention_choices=RETENTION_CHOICES,

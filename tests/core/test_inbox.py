@@ -185,12 +185,18 @@ def test_a_hidden_room_shows_only_while_it_has_unread_messages(
     assert _recent(database, world.alice, now) == []
 
 
-def test_archived_rooms_are_not_in_recent_even_with_unread_messages(
+def test_an_archived_room_comes_back_into_recent_only_while_it_has_unread_messages(
     database: Database, world: World, now: datetime
 ) -> None:
     _set_membership(database, world.room.id, world.alice.id, archived=True)
-    _post(database, world.room.id, world.bob, "ping", now)
+    _post(database, world.room.id, world.alice, "my own note", now)
+    assert _recent(database, world.alice, now) == []
 
+    message_id = _post(database, world.room.id, world.bob, "ping", now)
+    [row] = _recent(database, world.alice, now)
+    assert row.archived and row.unread == 1
+
+    _set_membership(database, world.room.id, world.alice.id, last_read_message_id=message_id)
     assert _recent(database, world.alice, now) == []
     assert [r.title for r in _recent(database, world.bob, now)] == ["Website redesign"]
 
