@@ -3,9 +3,10 @@
 Owns what an alert may contain (a title, a Markdown body rendered and sanitized once, a link
 that is http(s) or a path on this site), which alerts a tab lists (newest first, expired ones
 gone) and their read state. Financial alerts (payments, invoices) are Account Alerts only:
-the notification preferences guarantee they always reach the user. An alert's account_id
-only says which account it concerns: the tabs list all of a user's alerts, whichever account
-the inbox shows.
+the notification preferences guarantee they always reach the user. An alert belongs to the
+account it names (`account_id`): while the inbox shows one account, its tabs, badges and
+"mark all read" cover that account's alerts and the alerts addressed to the person with no
+account (None); without an account given, every alert of the user.
 
 Must not import Flask or any other adapter library.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidInput, NotAllowed, NotFound
@@ -126,20 +127,34 @@ def _live(now: datetime) -> ColumnElement[bool]:
     return or_(Alert.expires_at.is_(None), Alert.expires_at > now)
 
 
+def shown_in_account(account_id: int | None) -> ColumnElement[bool]:
+    """Alerts the tabs show while the inbox shows `account_id`: that account's and those
+    addressed to no account (None: every account's)."""
+    if account_id is None:
+        return true()
+    return or_(Alert.account_id == account_id, Alert.account_id.is_(None))
+
+
 def list_alerts(
     session: Session,
     user_id: int,
     category: AlertCategory | str,
     *,
     now: datetime,
+    account_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[Alert]:
-    """The tab's alerts, newest first; expired ones are gone."""
+    """The tab's alerts (in the shown account), newest first; expired ones are gone."""
     return list(
         session.scalars(
             select(Alert)
-            .where(Alert.user_id == user_id, Alert.category == _category(category), _live(now))
+            .where(
+                Alert.user_id == user_id,
+                Alert.category == _category(category),
+                _live(now),
+                shown_in_account(account_id),
+            )
             .order_by(Alert.id.desc())
             .limit(limit)
             .offset(offset)
@@ -148,14 +163,24 @@ def list_alerts(
 
 
 def count_alerts(
-    session: Session, user_id: int, category: AlertCategory | str, *, now: datetime
+    session: Session,
+    user_id: int,
+    category: AlertCategory | str,
+    *,
+    now: datetime,
+    account_id: int | None = None,
 ) -> int:
-    """How many live alerts the tab has (for pagination)."""
+    """How many live alerts the tab has in the shown account (for pagination)."""
     return (
         session.scalar(
             select(func.count())
             .select_from(Alert)
-            .where(Alert.user_id == user_id, Alert.category == _category(category), _live(now))
+            .where(
+                Alert.user_id == user_id,
+                Alert.category == _category(category),
+                _live(now),
+                shown_in_account(account_id),
+            )
         )
         or 0
     )
@@ -186,9 +211,13 @@ def mark_all_alerts_read(
     *,
     now: datetime,
     category: AlertCategory | str | None = None,
+    account_id: int | None = None,
 ) -> int:
-    """Mark every unread alert (of one tab, or both) read; returns how many changed."""
-    query = update(Alert).where(Alert.user_id == user_id, Alert.read_at.is_(None))
+    """Mark every unread alert (of one tab, or both; of the shown account) read; returns how
+    many changed."""
+    query = update(Alert).where(
+        Alert.user_id == user_id, Alert.read_at.is_(None), shown_in_account(account_id)
+    )
     if category is not None:
         query = query.where(Alert.category == _category(category))
     result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))

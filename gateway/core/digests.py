@@ -39,6 +39,7 @@ from gateway.core.notifications import (
     gather_all_facts,
 )
 from gateway.core.preferences import Preference, local_to_utc, zone_named
+from gateway.core.room_titles import room_title_for
 from gateway.store.database import (
     insert_all_ignoring_duplicates,
     update_by_id,
@@ -366,7 +367,9 @@ def _group_for(item: Notification) -> tuple[tuple[str, int], DigestGroup]:
         )
     room = item.room
     assert room is not None
-    return ("room", room.id), DigestGroup(room.title, f"/rooms/{room.id}", item.category)
+    # Titled as the recipient sees the room (a direct room: the other person's name).
+    title = room_title_for(room, item.user_id)
+    return ("room", room.id), DigestGroup(title, f"/rooms/{room.id}", item.category)
 
 
 def _line(item: Notification) -> DigestLine:

@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.errors import InvalidInput
 from gateway.core.preferences import user_zone
+from gateway.core.room_titles import room_titles_for
 from gateway.store.models import Membership, Message, Room, User
 
 MAX_QUERY_LENGTH = 500
@@ -225,11 +226,13 @@ def search_messages(
     statement = _search_statement(session, user_id, query, room_ids, author_ids)
     rows = session.execute(statement.limit(limit + 1).offset(offset)).all()
     terms, prefix = _highlight_terms(query)
+    # Each room as this searcher sees it (a direct room: the other person's name).
+    titles = room_titles_for(session, {(r.room_id, r.kind, r.title) for r in rows}, user_id)
     hits = [
         SearchHit(
             message_id=row.id,
             room_id=row.room_id,
-            room_title=row.title,
+            room_title=titles[row.room_id],
             author_name=row.display_name,
             created_at=row.created_at,
             snippet=make_snippet(row.body_source, terms, prefix),
@@ -294,6 +297,7 @@ def _search_statement(
             Message.id,
             Message.room_id,
             Room.title,
+            Room.kind,
             User.display_name,
             Message.created_at,
             Message.body_source,

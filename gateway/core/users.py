@@ -88,8 +88,11 @@ def get_user_by_email(session: Session, email: str) -> User:
     return user
 
 
-def get_account(session: Session, user: User, kind: AccountKind | None = None) -> Account:
-    """The user's account of `kind` (created on first use), or their first account."""
+def get_account(
+    session: Session, user: User, kind: AccountKind | None = None, *, now: datetime | None = None
+) -> Account:
+    """The user's account of `kind` (created on first use, at `now`; without it, dated as
+    the user), or their first account."""
     accounts = sorted(user.accounts, key=lambda account: account.id)
     if kind is None and accounts:
         return accounts[0]
@@ -100,7 +103,7 @@ def get_account(session: Session, user: User, kind: AccountKind | None = None) -
         user=user,
         kind=kind or AccountKind.FREELANCER,
         name=user.display_name,
-        created_at=user.created_at,
+        created_at=now or user.created_at,
     )
     session.add(account)
     session.flush()
@@ -205,13 +208,19 @@ def reactivate_user(session: Session, user_id: int) -> User:
 
 
 def add_account(
-    session: Session, user_id: int, kind: AccountKind, name: str | None = None
+    session: Session,
+    user_id: int,
+    kind: AccountKind,
+    name: str | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Account:
-    """A further account (one per kind) for the user: a freelancer who also hires, say."""
+    """A further account (one per kind) for the user, created at `now`: a freelancer who
+    also hires, say."""
     user = get_user(session, user_id)
     if any(account.kind == kind for account in user.accounts):
         raise Conflict(f"this user already has a {kind.value} account")
-    account = get_account(session, user, kind)  # made on first use, named after the user
+    account = get_account(session, user, kind, now=now)  # made here, named after the user
     account_name = " ".join(single_line_text("account name", name or "").split())
     if account_name:
         account.name = account_name[:MAX_NAME_LENGTH]

@@ -151,6 +151,8 @@ def _claim_due_notifications(
                 selectinload(Notification.alert),
                 message.selectinload(Message.author),
                 message.selectinload(Message.room),
+                # The "In reply to" line of a reply's email quotes its parent.
+                message.selectinload(Message.parent).selectinload(Message.author),
             )
             .execution_options(populate_existing=True)
         )

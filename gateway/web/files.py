@@ -28,6 +28,7 @@ from gateway.core.messages import (
     list_room_files,
     list_room_links,
 )
+from gateway.core.room_titles import room_title_for
 from gateway.web.request_db import reading
 from gateway.web.session_user import current_user, login_required
 
@@ -80,7 +81,7 @@ def room_files(room_id: int) -> str:
             links = list_room_links(db, room_id, user.id, query=query)
         except NotFound:
             abort(404)
-        title = room.title
+        title = room_title_for(room, user.id)
     return render_template(
         "room/files.html",
         active_tab="rooms",
@@ -96,7 +97,6 @@ def room_files(room_id: int) -> str:
                 "is_image": base_content_type(file.content_type) in INLINE_IMAGE_SIGNATURES,
                 "uploader_name": file.uploader_name or "Someone",
                 "created_iso": file.created_at.isoformat(),
-                "created_date": file.created_at.date().isoformat(),
             }
             for file in found_files
         ],

@@ -13,7 +13,7 @@ utc_now() and are shown in the viewer's time zone.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import func, or_, select
@@ -38,8 +38,8 @@ from gateway.core.messages import (
     post_message,
     room_history,
 )
-from gateway.core.preferences import user_zone
 from gateway.core.reading import mark_read, mark_unread
+from gateway.core.room_titles import room_title_for
 from gateway.core.rooms import get_own_membership, list_active_members
 from gateway.store.models import Membership, Message, Origin, RoomKind, User
 from gateway.web.context import row_id
@@ -99,8 +99,6 @@ class MessageView:
     author_id: int | None
     author_name: str
     created_iso: str
-    time_text: str
-    time_full: str
     body_html: str
     source: str  # only for the viewer's own editable messages, else ""
     excerpt: str
@@ -116,28 +114,9 @@ class MessageView:
     highlighted: bool
 
 
-def _clock_text(moment: datetime) -> str:
-    return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
-
-
-def _time_texts(created_at: datetime, zone: tzinfo, now: datetime) -> tuple[str, str]:
-    """Short and full time of a message in the viewer's zone: "9:30 AM" today,
-    "Nov 20, 9:30 AM" this year, "Nov 20, 2025, 9:30 AM" before."""
-    local, today = created_at.astimezone(zone), now.astimezone(zone)
-    date = f"{local:%b} {local.day}"
-    full = f"{local:%a} {date}, {local.year}, {_clock_text(local)} ({local.tzname()})"
-    if local.date() == today.date():
-        return _clock_text(local), full
-    if local.year == today.year:
-        return f"{date}, {_clock_text(local)}", full
-    return f"{date}, {local.year}, {_clock_text(local)}", full
-
-
 def _message_view(
     message: Message, viewer: User, now: datetime, *, last_read: int | None, highlight: int | None
 ) -> MessageView:
-    zone = user_zone(viewer)
-    short, full = _time_texts(message.created_at, zone, now)
     editable = is_editable(message, viewer.id, now)
     parent = message.parent
     return MessageView(
@@ -146,8 +125,6 @@ def _message_view(
         author_id=message.author_id,
         author_name=message.author.display_name if message.author else "System",
         created_iso=message.created_at.isoformat(),
-        time_text=short,
-        time_full=full,
         body_html=message.body_html,
         source=message.body_source if editable else "",
         excerpt=message_excerpt(message),
@@ -212,6 +189,7 @@ def _page(
         except NotFound:
             abort(404)
         room, last_read = membership.room, membership.last_read_message_id
+        title = room_title_for(room, user.id)
         page = _history(db, membership, around_id=around_id, before_id=before_id)
         views = [
             _message_view(m, user, now, last_read=last_read, highlight=around_id)
@@ -231,7 +209,7 @@ def _page(
         active_tab="rooms",
         room={
             "id": room_id,
-            "title": room.title,
+            "title": title,
             "kind": room.kind.value,
             "kind_label": KIND_LABELS[room.kind],
         },

@@ -7,12 +7,9 @@ language and who may see what are core's; this module must not query the databas
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from flask import Blueprint, render_template, request
 
 from gateway.core.errors import InvalidInput
-from gateway.core.preferences import user_zone
 from gateway.core.search import SearchResults, parse_query, search_messages
 from gateway.web.request_db import reading
 from gateway.web.session_user import current_user, login_required, utc_now
@@ -52,7 +49,6 @@ def _page(box: str, page: int, found: SearchResults | None, *, error: str | None
         page=page,
         found=found,
         error=error,
-        zone=user_zone(current_user()),
         max_page=MAX_PAGE,
     )
 
@@ -63,11 +59,3 @@ def _page_number(raw: str | None) -> int:
         return min(max(int(raw or "1"), 1), MAX_PAGE)
     except ValueError:
         return 1
-
-
-def _user_zone() -> ZoneInfo:
-    """Times are shown in the reader's own zone."""
-    try:
-        return ZoneInfo(current_user().time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

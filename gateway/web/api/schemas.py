@@ -16,7 +16,15 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.core.errors import UnsafeText
 from gateway.core.text_fields import single_line_text
-from gateway.store.models import MAX_ROW_ID, AccountKind, AlertCategory, Role, RoomKind
+from gateway.store.models import (
+    MAX_ROW_ID,
+    AccountKind,
+    AlertCategory,
+    ReportReason,
+    ReportState,
+    Role,
+    RoomKind,
+)
 
 # Larger ids name nothing (gateway.store.models).
 Id = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
@@ -173,6 +181,16 @@ class AccountList(Response):
     accounts: list[AccountOut]
 
 
+class AccountPlacement(Request):
+    account_id: Id = Field(description="one of the member's own accounts")
+
+
+class AccountPlacementOut(Response):
+    room_id: int
+    user_id: int
+    account_id: int = Field(description="the member's account whose inbox lists the room")
+
+
 # --- rooms ------------------------------------------------------------------------------------
 
 
@@ -211,6 +229,10 @@ class RoomCreate(Request):
 
 class MemberPlace(Request):
     role: Literal[Role.ADMIN, Role.MEMBER] = Role.MEMBER
+
+
+class OwnerChange(Request):
+    user_id: Id = Field(description="an active member; the old owner becomes an admin")
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -278,3 +300,29 @@ class AlertCreate(Request):
     )
     account_id: Id | None = None
     expires_at: Moment | None = None
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+class ReportOut(Response):
+    id: int
+    state: ReportState
+    reason: ReportReason
+    note: str = Field(description="the reporter's own words, as written")
+    message_id: int
+    room_id: int
+    author_id: int | None = Field(description="who wrote the reported message")
+    reporter_id: int
+    created_at: datetime
+    handled_by_id: int | None = Field(description="the moderator user, when one handled it")
+    handled_at: datetime | None
+
+
+class ReportList(Response):
+    reports: list[ReportOut] = Field(description="newest first")
+
+
+class ReportQuery(Query):
+    state: ReportState = ReportState.OPEN
+    limit: Annotated[int, Field(ge=1, le=200)] = 50

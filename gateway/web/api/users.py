@@ -1,7 +1,9 @@
-"""API operations on users and their accounts: create, read, update, deactivate."""
+"""API operations on users and their accounts: create, read, update, deactivate, and which
+account's inbox lists a room for a member."""
 
 from __future__ import annotations
 
+from gateway.core.account_placement import place_room_in_account
 from gateway.core.users import (
     add_account,
     add_user,
@@ -17,6 +19,8 @@ from gateway.web.api.schemas import (
     AccountCreate,
     AccountList,
     AccountOut,
+    AccountPlacement,
+    AccountPlacementOut,
     UserCreate,
     UserList,
     UserOut,
@@ -186,4 +190,26 @@ def list_accounts(call: Call) -> AccountList:
 )
 def create_account(call: Call) -> AccountOut:
     new: AccountCreate = call.body
-    return account_out(add_account(call.db, call.params["user_id"], new.kind, new.name))
+    return account_out(
+        add_account(call.db, call.params["user_id"], new.kind, new.name, now=call.now)
+    )
+
+
+@operation(
+    "PUT",
+    "/rooms/{room_id}/members/{user_id}/account",
+    summary="Show a room in one of the member's own accounts (freelancer, client, agency)",
+    tag=TAG,
+    body=AccountPlacement,
+    response=AccountPlacementOut,
+    errors=(404, 422),
+)
+def place_in_account(call: Call) -> AccountPlacementOut:
+    placement: AccountPlacement = call.body
+    membership = place_room_in_account(
+        call.db, call.params["room_id"], call.params["user_id"], placement.account_id
+    )
+    assert membership.account_id is not None  # just placed
+    return AccountPlacementOut(
+        room_id=membership.room_id, user_id=membership.user_id, account_id=membership.account_id
+    )
