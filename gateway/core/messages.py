@@ -33,7 +33,7 @@ from gateway.core.contact_details import contact_details_refusal, find_contact_d
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from gateway.core.notifications import queue_notifications
 from gateway.core.out_of_office import answer_out_of_office
-from gateway.core.rendering import render_markdown
+from gateway.core.rendering import render_markdown, render_one_line
 from gateway.core.rooms import get_own_membership
 from gateway.store.models import (
     Attachment,
@@ -537,10 +537,13 @@ def get_room_message(session: Session, room_id: int, message_id: int, user_id: i
 
 
 def message_excerpt(message: Message, length: int = EXCERPT_LENGTH) -> str:
-    """A one-line preview of a message's text (what a reply quotes above itself)."""
+    """A one-line preview of a message's text as read, not its Markdown source (what a
+    reply quotes above itself)."""
     if message.deleted_at is not None:
         return DELETED_PLACEHOLDER
-    text = " ".join(message.body_source.split())
+    # Only the start is shown: parsing a bounded prefix keeps a page of long messages cheap
+    # (the cut lands far past what is shown, in all but Markdown-dense sources).
+    text = render_one_line(message.body_source[: length * 4])
     if not text and message.attachments:
         return ", ".join(attachment.filename for attachment in message.attachments)
     return shortened(text, length)

@@ -38,7 +38,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
-__all__ = ["render_markdown", "render_notes", "render_plain_text"]
+__all__ = ["render_markdown", "render_notes", "render_one_line", "render_plain_text"]
 
 LINK_REL = "nofollow noopener noreferrer"
 LINK_TARGET = "_blank"
@@ -312,6 +312,24 @@ def render_plain_text(source: str) -> str:
     """
     tree = SyntaxTreeNode(_MARKDOWN.parse(source))
     return _blocks_text(tree.children, "\n\n")
+
+
+def render_one_line(source: str) -> str:
+    """A message body's words on one line, as a reader sees them: no Markdown markers, quote
+    marks or link addresses, emoji shortcodes as unicode, whitespace collapsed (what an
+    excerpt quotes: a reply's preview of its parent, a digest line)."""
+    if plain_prose_html(source) is not None:  # nothing in it is Markdown: the words as typed
+        return " ".join(source.split())
+    return " ".join(_words(SyntaxTreeNode(_MARKDOWN.parse(source))).split())
+
+
+def _words(node: SyntaxTreeNode) -> str:
+    if node.type in ("text", "code_inline", "fence", "code_block"):
+        return node.content
+    if node.type in ("softbreak", "hardbreak"):
+        return " "
+    inline = node.type != "root" and (node.type == "inline" or not node.block)
+    return ("" if inline else " ").join(_words(child) for child in node.children)
 
 
 def _blocks_text(nodes: Iterable[SyntaxTreeNode], separator: str) -> str:

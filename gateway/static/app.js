@@ -1,4 +1,4 @@
-// Site-wide behaviour: keyboard shortcuts and CSRF for script-made requests.
+// Site-wide behaviour: keyboard shortcuts, CSRF for script-made requests, dismissing flashes.
 // Loaded on every page; page scripts (room.js, live.js, ...) add their own.
 "use strict";
 
@@ -30,3 +30,20 @@ document.addEventListener("keydown", (event) => {
     }
   }
 });
+
+// Flash messages stay fixed in the viewport (app.css) until dismissed.
+(() => {
+  const flashes = document.getElementById("flashes");
+  if (!flashes) return;
+  const dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.className = "secondary flashes-dismiss";
+  dismiss.textContent = "Dismiss";
+  dismiss.addEventListener("click", () => {
+    flashes.remove();
+    // Focus was on the button just removed: keep it in the page, where the view already is.
+    const main = document.getElementById("main");
+    if (main) main.focus({ preventScroll: true });
+  });
+  flashes.append(dismiss);
+})();

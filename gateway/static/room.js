@@ -1,4 +1,5 @@
-// The room page: compose box, reply, inline edit, delete, Load older, room keyboard moves.
+// The room page: compose box (and its draft), reply, inline edit, delete, Load older, room
+// keyboard moves.
 // Everything here enhances forms that already work without JavaScript: each handler takes
 // over a form post or a link and falls back to it when fetch fails.
 // The DOM contract (ids, data-* attributes) is documented in templates/web/room/page.html.
@@ -21,12 +22,13 @@
   const maxFiles = Number(room.dataset.maxFiles || 0);
   const maxBytes = Number(room.dataset.maxBytes || 0);
 
-  /** Enter sends (per the user's setting) only without Shift, Ctrl, Alt or Meta. */
+  /** Ctrl+Enter (Cmd+Enter on a Mac) always sends; plain Enter sends only when the user's
+   * setting says so. Shift+Enter is always a new line; Alt+Enter is left to the browser. */
   function isSendKey(event) {
-    return (
-      enterSends && event.key === "Enter" && !event.shiftKey && !event.ctrlKey &&
-      !event.altKey && !event.metaKey && !event.isComposing
-    );
+    if (event.key !== "Enter" || event.isComposing || event.shiftKey || event.altKey) {
+      return false;
+    }
+    return event.ctrlKey || event.metaKey || enterSends;
   }
 
   function elementFrom(html) {
@@ -99,6 +101,32 @@
     return !problem;
   }
 
+  // --- Draft: what is typed survives leaving the page and coming back (this tab only) -----
+  // sessionStorage, not localStorage: a draft should not outlive the tab on a shared
+  // computer. Keyed by user too, for a second person signing in in the same tab.
+
+  const draftKey = `gateway:draft:${userId}:${room.dataset.roomId}`;
+
+  function keepDraft() {
+    try {
+      if (body.value.trim()) window.sessionStorage.setItem(draftKey, body.value);
+      else window.sessionStorage.removeItem(draftKey);
+    } catch (_) { /* storage disabled or full: the draft just is not kept */ }
+  }
+
+  function dropDraft() {
+    try {
+      window.sessionStorage.removeItem(draftKey);
+    } catch (_) { /* storage disabled */ }
+  }
+
+  function restoreDraft() {
+    if (body.value) return; // the server sent the text of a refused post back: it wins
+    try {
+      body.value = window.sessionStorage.getItem(draftKey) || "";
+    } catch (_) { /* storage disabled */ }
+  }
+
   function clearReply() {
     parentInput.value = "";
     preview.hidden = true;
@@ -130,12 +158,16 @@
       const data = await response.json();
       upsertMessage(data.id, data.html).scrollIntoView({ block: "end" });
       body.value = "";
+      dropDraft();
       fileInput.value = "";
       chosen.replaceChildren();
       clearReply();
       showError(errorBox, "");
     } catch (_) {
-      compose.submit(); // the network failed: let the browser post the form itself
+      // The network failed: let the browser post the form itself. A refusal comes back
+      // with the text in the box, so the stored copy is not needed either way.
+      dropDraft();
+      compose.submit();
     } finally {
       sendButton.disabled = false;
       body.focus();
@@ -147,6 +179,8 @@
     send();
   });
   fileInput.addEventListener("change", checkFiles);
+  restoreDraft();
+  body.addEventListener("input", keepDraft);
   document.getElementById("reply-cancel").addEventListener("click", (event) => {
     event.preventDefault();
     clearReply();
@@ -190,8 +224,8 @@
     const help = document.createElement("p");
     help.className = "field-help";
     help.textContent = enterSends
-      ? "Enter saves, Esc cancels."
-      : "Use Save to save, Esc cancels.";
+      ? "Enter or Ctrl+Enter saves, Esc cancels."
+      : "Ctrl+Enter (⌘+Enter on a Mac) saves, Enter starts a new line, Esc cancels.";
     const problem = document.createElement("p");
     problem.className = "error";
     problem.setAttribute("role", "alert");
@@ -324,8 +358,17 @@
     }
   });
 
-  // Open at the newest message, unless the address names one (a search result).
-  if (!window.location.hash) {
+  // Open at the newest message, unless the address names something on the page: a message
+  // (a search result, a report) or the side-panel section a form just acted on.
+  function namedInAddress() {
+    try {
+      const id = decodeURIComponent(window.location.hash.slice(1));
+      return id !== "" && document.getElementById(id) !== null;
+    } catch (_) {
+      return false; // a malformed fragment names nothing
+    }
+  }
+  if (!namedInAddress()) {
     const last = list.lastElementChild;
     if (last) last.scrollIntoView({ block: "end" });
   }

@@ -1,19 +1,21 @@
-"""Room membership and personal views: members, invite, leave, favorite, hide, archive,
-notepad, block, report, and starting new conversations.
+"""Room membership and personal views: members, leave, favorite, hide, archive, notepad,
+block, report, and starting new conversations (inviting, roles, removing and handing over:
+gateway.web.room_members).
 
 Owns these routes and `sidebar_context`, which the room page spreads into its template
 context (`**sidebar_context(room_id, user_id)`) for templates/web/room/_sidebar.html. Every
 route is for signed-in members only: a room, message or user the viewer has no business with
 answers 404, so ids cannot be probed. Form posts change one thing in one transaction, then
-go back to the room page with a flash message; a refusal flashes the reason and changes
-nothing. Domain rules live in gateway.core (rooms, blocks, reports, notepads).
+go back to the room page, opened at the section (or message) acted on, with a flash message;
+a refusal flashes the reason and changes nothing. Domain rules live in gateway.core (rooms,
+blocks, reports, notepads).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import and_, exists, select
@@ -22,10 +24,11 @@ from werkzeug.wrappers import Response
 
 from gateway.core.blocks import block_user, find_block, list_blocked, unblock_user
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from gateway.core.membership_changes import removal_refusal
 from gateway.core.notepads import MAX_NOTEPAD_LENGTH, notepad_html, save_notepad
-from gateway.core.preferences import user_zone
 from gateway.core.presence import away_until, online_user_ids
 from gateway.core.reports import MAX_NOTE_LENGTH, REASON_LABELS, report_message
+from gateway.core.room_titles import room_title_for
 from gateway.core.rooms import (
     ARCHIVABLE_KINDS,
     HIDEABLE_KINDS,
@@ -33,13 +36,11 @@ from gateway.core.rooms import (
     DailyLimitReached,
     find_membership,
     get_own_membership,
-    invite_member,
     leave_refusal,
     leave_room,
     set_archived,
     set_favorite,
     set_hidden,
-    set_member_role,
     start_direct_conversation,
     start_group_room,
 )
@@ -87,18 +88,18 @@ def sidebar_context(
     room, user_id = viewer.room, viewer.user_id
     online = online_user_ids(db, [m.user_id for m in members], now=now)
     blocked = {user.id for user in list_blocked(db, user_id)}
-    zone = user_zone(viewer.user)
     refusal = leave_refusal(db, viewer, members)
     can = {
         "invite": viewer.role in MANAGER_ROLES and room.kind != RoomKind.DIRECT,
         "invite_admins": viewer.role == Role.OWNER,
         "change_roles": viewer.role == Role.OWNER and room.kind != RoomKind.DIRECT,
+        "transfer": viewer.role == Role.OWNER and room.kind != RoomKind.DIRECT,
         "favorite": True,
         "hide": room.kind in HIDEABLE_KINDS,
         "archive": room.kind in ARCHIVABLE_KINDS,
         "leave": refusal is None,
     }
-    rows = [_member_row(m, viewer, can, online, blocked, now, zone) for m in members]
+    rows = [_member_row(m, viewer, can, online, blocked, now) for m in members]
     sidebar = {
         "room": {"id": room.id, "title": room.title, "kind": room.kind.value},
         "viewer_id": user_id,
@@ -107,6 +108,9 @@ def sidebar_context(
         "favorite": viewer.favorite,
         "hidden": viewer.hidden,
         "archived": viewer.archived,
+        # Which of the viewer's accounts lists the room (the "Show in account" form).
+        "account_id": viewer.account_id,
+        "email_muted": viewer.email_muted,
         "notepad_text": viewer.notepad or "",
         "notepad_html": notepad_html(viewer.notepad),
         "notepad_max": MAX_NOTEPAD_LENGTH,
@@ -124,7 +128,6 @@ def _member_row(
     online: set[int],
     blocked: set[int],
     now: datetime,
-    zone: tzinfo,
 ) -> dict[str, object]:
     user = member.user
     is_viewer = member.user_id == viewer.user_id
@@ -136,56 +139,16 @@ def _member_row(
         "is_viewer": is_viewer,
         "online": user.id in online,
         "away": away is not None,
-        "away_label": _away_label(away, now, zone),
         "away_until_iso": away.isoformat() if away is not None and away.year < 9999 else "",
         "blocked": user.id in blocked,
         "can_change_role": can["change_roles"] and member.role != Role.OWNER and not is_viewer,
+        "can_remove": removal_refusal(viewer.room, viewer, member) is None,
+        "can_receive_ownership": can["transfer"] and member.role != Role.OWNER,
         "can_block": not is_viewer,
     }
 
 
-def _away_label(until: datetime | None, now: datetime, zone: tzinfo) -> str:
-    """ "Away until Mon 30 Nov" in the viewer's zone; "Away" with no end date."""
-    if until is None:
-        return ""
-    if until.year >= 9999:
-        return "Away"
-    local, today = until.astimezone(zone), now.astimezone(zone)
-    year = f" {local.year}" if local.year != today.year else ""
-    return f"Away until {local:%a} {local.day} {local:%b}{year}"
-
-
-def _local_time_label(moment: datetime, viewer: User) -> str:
-    """ "23 Nov 2026, 22:30 NZDT": a time in the viewer's own zone."""
-    local = moment.astimezone(user_zone(viewer))
-    return f"{local.day} {local:%b %Y, %H:%M %Z}"
-
-
 # --- membership and the member's own view ----------------------------------------------------
-
-
-@room_admin.post("/rooms/<int:room_id>/invite")
-@login_required
-def invite(room_id: int) -> Response:
-    email, role = request.form.get("email", ""), request.form.get("role", Role.MEMBER.value)
-
-    def action(db: Session, user: User) -> str:
-        membership = invite_member(db, room_id, user.id, email, now=utc_now(), role=_role(role))
-        return f"{membership.user.display_name} was added to the room."
-
-    return _member_action(room_id, action)
-
-
-@room_admin.post("/rooms/<int:room_id>/members/<int:user_id>/role")
-@login_required
-def change_role(room_id: int, user_id: int) -> Response:
-    role = request.form.get("role", "")
-
-    def action(db: Session, user: User) -> str:
-        membership = set_member_role(db, room_id, user.id, user_id, _role(role))
-        return f"{membership.user.display_name} is now {membership.role.value}."
-
-    return _member_action(room_id, action)
 
 
 @room_admin.post("/rooms/<int:room_id>/leave")
@@ -195,10 +158,10 @@ def leave(room_id: int) -> Response:
     try:
         with writing() as db:
             _membership_or_404(db, room_id, user.id)
-            title = leave_room(db, room_id, user.id, now=utc_now()).room.title
+            title = room_title_for(leave_room(db, room_id, user.id, now=utc_now()).room, user.id)
     except DomainError as error:
         flash(str(error), "error")
-        return _back_to_room(room_id)
+        return _back_to_room(room_id, LEAVE_SECTION)
     flash(f"You left {title}.", "success")
     return redirect(url_for("inbox.rooms"), 303)
 
@@ -212,7 +175,7 @@ def favorite(room_id: int) -> Response:
         on = set_favorite(db, room_id, user.id, _on_off(value)).favorite
         return "Added to your favorites." if on else "Removed from your favorites."
 
-    return _member_action(room_id, action)
+    return _member_action(room_id, action, VIEW_SECTION)
 
 
 @room_admin.post("/rooms/<int:room_id>/hide")
@@ -224,7 +187,7 @@ def hide(room_id: int) -> Response:
         hidden = set_hidden(db, room_id, user.id, _on_off(value)).hidden
         return "Hidden from your list." if hidden else "Shown in your list again."
 
-    return _member_action(room_id, action)
+    return _member_action(room_id, action, VIEW_SECTION)
 
 
 @room_admin.post("/rooms/<int:room_id>/archive")
@@ -236,7 +199,7 @@ def archive(room_id: int) -> Response:
         archived = set_archived(db, room_id, user.id, _on_off(value)).archived
         return "Room archived." if archived else "Room moved back from the archive."
 
-    return _member_action(room_id, action)
+    return _member_action(room_id, action, VIEW_SECTION)
 
 
 @room_admin.post("/rooms/<int:room_id>/notepad")
@@ -248,11 +211,14 @@ def notepad(room_id: int) -> Response:
         save_notepad(db, room_id, user.id, text, now=utc_now())
         return "Notepad saved."
 
-    return _member_action(room_id, action)
+    return _member_action(room_id, action, NOTEPAD_SECTION)
 
 
-def _member_action(room_id: int, action: Callable[[Session, User], str]) -> Response:
-    """Run one change as a member of the room (404 otherwise); flash the outcome."""
+def _member_action(
+    room_id: int, action: Callable[[Session, User], str], section: str = ""
+) -> Response:
+    """Run one change as a member of the room (404 otherwise); flash the outcome; back to
+    the room page at `section`."""
     user = current_user()
     try:
         with writing() as db:
@@ -262,20 +228,13 @@ def _member_action(room_id: int, action: Callable[[Session, User], str]) -> Resp
         flash(str(error), "error")
     else:
         flash(done, "success")
-    return _back_to_room(room_id)
+    return _back_to_room(room_id, section)
 
 
 def _on_off(value: str) -> bool:
     if value not in ("on", "off"):
         raise InvalidInput("Choose on or off.")
     return value == "on"
-
-
-def _role(value: str) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise InvalidInput("Choose a role: admin or member.") from None
 
 
 # --- blocking --------------------------------------------------------------------------------
@@ -299,7 +258,7 @@ def block(user_id: int) -> Response:
             "direct messages between you stop.",
             "success",
         )
-    return _back_to_origin()
+    return _back_to_origin(MEMBERS_SECTION)
 
 
 @room_admin.post("/users/<int:user_id>/unblock")
@@ -313,7 +272,7 @@ def unblock(user_id: int) -> Response:
         unblock_user(db, viewer.id, user_id)
         name = _display_name(db, user_id)
     flash(f"You unblocked {name}.", "success")
-    return _back_to_origin()
+    return _back_to_origin(MEMBERS_SECTION)
 
 
 def _share_a_room(db: Session, a: int, b: int) -> bool:
@@ -333,14 +292,15 @@ def _display_name(db: Session, user_id: int) -> str:
     return user.display_name if user is not None else "them"
 
 
-def _back_to_origin() -> Response:
-    """Back to the room the form was in (when the viewer is in it), else the rooms list."""
+def _back_to_origin(section: str = "") -> Response:
+    """Back to the room the form was in, at `section` (when the viewer is in it), else the
+    rooms list."""
     room_id = request.form.get("room_id", "")
     if room_id.isdigit():
         with reading() as db:
             membership = find_membership(db, int(room_id), current_user().id)
             if membership is not None and membership.left_at is None:
-                return _back_to_room(int(room_id))
+                return _back_to_room(int(room_id), section)
     return redirect(url_for("inbox.rooms"), 303)
 
 
@@ -362,7 +322,7 @@ def report(room_id: int, message_id: int) -> Response | tuple[str, int]:
         status = 403 if isinstance(error, NotAllowed) else 400
         return _report_page(room_id, message_id, error=str(error), status=status)
     flash("Thank you. The message was reported to our team.", "success")
-    return _back_to_room(room_id)
+    return _back_to_room(room_id, f"m-{message_id}")
 
 
 def _report_page(
@@ -377,9 +337,9 @@ def _report_page(
         page = render_template(
             "room/report.html",
             room=message.room,
+            room_title=room_title_for(message.room, viewer_id),
             message=message,
             author_name=message.author.display_name if message.author else "System",
-            posted_at_label=_local_time_label(message.created_at, current_user()),
             own_message=message.author_id == viewer_id,
             reasons=[(reason.value, label) for reason, label in REASON_LABELS.items()],
             chosen=request.form.get("reason") or (earlier.reason.value if earlier else ""),
@@ -417,11 +377,15 @@ def new_room() -> Response | tuple[str, int]:
     try:
         with writing() as db:
             room = _start(db, kind)
-            room_id, title = room.id, room.title
+            room_id, title = room.id, room_title_for(room, current_user().id)
     except DomainError as error:
         status = next((code for cls, code in _NEW_ROOM_STATUS if isinstance(error, cls)), 400)
         page = render_template(
-            "room/new.html", form=request.form, error=str(error), error_kind=kind
+            "room/new.html",
+            form=request.form,
+            error=str(error),
+            error_kind=kind,
+            daily_limit=error if isinstance(error, DailyLimitReached) else None,
         )
         return page, status
     flash(f"{title} is ready.", "success")
@@ -471,5 +435,15 @@ def _membership_or_404(db: Session, room_id: int, user_id: int) -> Membership:
         abort(404)
 
 
-def _back_to_room(room_id: int) -> Response:
-    return redirect(url_for("rooms.room_page", room_id=room_id), 303)
+# Where the room page opens after a side-panel form: at the panel section acted on (ids of
+# the section headings in templates/web/room/_sidebar.html), not at the newest message,
+# so the person sees the result where they acted (room.js scrolls only without a fragment).
+MEMBERS_SECTION = "sidebar-members-heading"
+VIEW_SECTION = "sidebar-view-heading"
+NOTEPAD_SECTION = "sidebar-notepad-heading"
+LEAVE_SECTION = "sidebar-leave-heading"
+
+
+def _back_to_room(room_id: int, section: str = "") -> Response:
+    """303 to the room page, opened at the element with id `section` when one is given."""
+    return redirect(url_for("rooms.room_page", room_id=room_id, _anchor=section or None), 303)

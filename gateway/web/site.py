@@ -1,5 +1,5 @@
-"""Site views: landing page, health check, and the RFC 8058 one-click unsubscribe (from one
-room's emails, or from one notification category's).
+"""Site views: landing page, health check, /favicon.ico, and the RFC 8058 one-click
+unsubscribe (from one room's emails, or from one notification category's).
 
 Owns these routes only; domain work is done by gateway.core.
 """
@@ -36,6 +36,12 @@ def healthz() -> tuple[dict[str, str], int]:
     except Exception as error:  # any database failure is "unhealthy", with its type
         return {"status": "unavailable", "database": type(error).__name__}, 503
     return {"status": "ok", "time": datetime.now(UTC).isoformat()}, 200
+
+
+@site.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever a page links: send them to the site icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @site.get("/u/<token>")

@@ -369,6 +369,7 @@ def _reference_room_email(
         "message_text": render_plain_text(message.body_source),
         "message_html": Markup(message.body_html),
         "attachment_names": [],
+        "parent": None,
         "recipient_name": one_line(recipient.user.display_name),
         "unsubscribe_url": link,
     }

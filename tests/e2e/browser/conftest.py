@@ -160,12 +160,10 @@ def page_for(
 
 
 def _record_console(watch: PageWatch, message: object) -> None:
-    """Console errors, except the browser's own request for /favicon.ico (there is none)."""
+    """Console errors (every one: even the browser's own request for /favicon.ico finds it)."""
     if message.type != "error":  # type: ignore[attr-defined]
         return
     where = message.location.get("url", "")  # type: ignore[attr-defined]
-    if where.endswith("/favicon.ico"):
-        return
     watch.console_errors.append(f"{message.text} ({where})")  # type: ignore[attr-defined]
 
 
