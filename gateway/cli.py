@@ -1,9 +1,13 @@
 """The `gateway` command: run the service and administer users, rooms and messages.
 
-Owns argument parsing and output formats. Each command opens one unit of work, calls one
-core function and maps domain errors to a message on stderr and a non-zero exit:
-1 for a refused request (unknown room, invalid address...), 2 for bad settings or usage (a
-title or name given with control characters or line breaks is bad usage: UnsafeText).
+Owns the top-level parser, the exit codes and the commands not grouped elsewhere (serve,
+db, reply-address, post, messages, alert, api-key, deliver, inspect-email); the `user`,
+`room` and `inbound` commands live in gateway.cli_users, gateway.cli_rooms and
+gateway.cli_inbound. Each command opens one unit of work, calls one core function and maps
+domain errors to a message on stderr and a non-zero exit: 1 for a refused request (unknown
+room, invalid address, removing a room's owner...), 2 for bad settings or usage (a title or
+name given with control characters or line breaks is bad usage: UnsafeText). A command that
+changes something prints one line saying what it did (or the new thing's id, for scripts).
 JSON output (`messages --json`, `inspect-email`) is documented in the README and stable.
 """
 
@@ -21,22 +25,24 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.cli_inbound import add_inbound_commands
+from gateway.cli_reports import add_report_commands
+from gateway.cli_rooms import ROOM_HELP, add_room_commands
 from gateway.cli_types import positive_int
+from gateway.cli_users import add_user_commands
 from gateway.core.alerts import create_alert
 from gateway.core.api_keys import create_api_key, list_api_keys, revoke_api_key
 from gateway.core.errors import DomainError, UnsafeText
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import reply_address
-from gateway.core.rooms import add_member, create_room, get_active_membership, get_room
-from gateway.core.rooms import remove_member as end_membership
-from gateway.core.users import add_user, get_user_by_email
+from gateway.core.rooms import get_active_membership, get_room
+from gateway.core.users import get_user_by_email
 from gateway.inbound.inspection import inspect_email
 from gateway.outbound.worker import run_outbound_once
 from gateway.process import Parts, configure_logging, open_database, reply_keys, serve
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
 from gateway.store.migrate import upgrade
-from gateway.store.models import AccountKind, AlertCategory, Message, Origin, Role, RoomKind
+from gateway.store.models import AlertCategory, Message, Origin
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -66,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="gateway", description="Email-first messaging gateway (settings: GATEWAY_* env)."
+        prog="gateway",
+        description="Email-first messaging gateway: rooms whose members read and reply by email.",
+        epilog="Settings come from GATEWAY_* environment variables (GATEWAY_DATABASE_URL, "
+        "GATEWAY_SECRET_KEY, GATEWAY_MAIL_DOMAIN, GATEWAY_BASE_URL ...): see the table in the "
+        "README's \"Configuration\" section. Run `gateway COMMAND -h` for a command's arguments.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, parts, text in (
@@ -83,54 +93,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     db.add_parser("upgrade", help="apply every migration").set_defaults(handler=cmd_db_upgrade)
 
-    user = commands.add_parser("user", help="users").add_subparsers(
-        dest="user_command", required=True, metavar="ACTION"
-    )
-    user_add = user.add_parser("add", help="add a user")
-    user_add.add_argument("email")
-    user_add.add_argument("--name")
-    user_add.add_argument("--password")
-    user_add.add_argument("--time-zone", default="UTC")
-    user_add.add_argument(
-        "--account", choices=[k.value for k in AccountKind], default=AccountKind.FREELANCER.value
-    )
-    user_add.set_defaults(handler=cmd_user_add)
-
-    room = commands.add_parser("room", help="rooms").add_subparsers(
-        dest="room_command", required=True, metavar="ACTION"
-    )
-    room_create = room.add_parser("create", help="create a room; prints its id")
-    room_create.add_argument("title")
-    room_create.add_argument("--owner", required=True)
-    room_create.add_argument("--member", action="append", default=[])
-    room_create.add_argument(
-        "--kind", choices=[k.value for k in RoomKind], default=RoomKind.GROUP.value
-    )
-    room_create.set_defaults(handler=cmd_room_create)
-    room_add = room.add_parser("add-member", help="add a member to a room")
-    room_add.add_argument("room", type=int)
-    room_add.add_argument("email")
-    room_add.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
-    room_add.set_defaults(handler=cmd_room_add_member)
-    room_remove = room.add_parser("remove-member", help="end a membership")
-    room_remove.add_argument("room", type=int)
-    room_remove.add_argument("email")
-    room_remove.set_defaults(handler=cmd_room_remove_member)
+    add_user_commands(commands, _transaction)
+    add_room_commands(commands, _transaction)
 
     address = commands.add_parser("reply-address", help="print a member's reply address")
-    address.add_argument("room", type=int)
-    address.add_argument("email")
+    address.add_argument("room", type=int, help=ROOM_HELP)
+    address.add_argument("email", help="the member's email address")
     address.set_defaults(handler=cmd_reply_address)
 
     post = commands.add_parser("post", help="post a message as a member")
-    post.add_argument("room", type=int)
-    post.add_argument("--as", dest="author", required=True)
-    post.add_argument("text")
+    post.add_argument("room", type=int, help=ROOM_HELP)
+    post.add_argument(
+        "--as", dest="author", required=True, metavar="EMAIL", help="the author's email address"
+    )
+    post.add_argument("text", help="the message (Markdown)")
     post.set_defaults(handler=cmd_post)
 
     messages = commands.add_parser("messages", help="print a room's messages")
-    messages.add_argument("room", type=int)
-    messages.add_argument("--json", action="store_true")
+    messages.add_argument("room", type=int, help=ROOM_HELP)
+    messages.add_argument("--json", action="store_true", help="the README's stable JSON shape")
     messages.add_argument("--limit", type=positive_int, help="only the newest N messages")
     messages.set_defaults(handler=cmd_messages)
 
@@ -140,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     alert_send = alert.add_parser(
         "send", help="put an Account Alert (or an Update) in a user's inbox; prints its id"
     )
-    alert_send.add_argument("email")
-    alert_send.add_argument("--title", required=True)
+    alert_send.add_argument("email", help="the recipient's email address")
+    alert_send.add_argument("--title", required=True, help="one line")
     alert_send.add_argument("--body", default="", help="Markdown")
     alert_send.add_argument("--link", help="an http(s) URL or a path on this site")
     alert_send.add_argument("--update", action="store_true", help="an Update, not an Alert")
@@ -160,13 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_api_key_list
     )
     api_key_revoke = api_key.add_parser("revoke", help="stop a key working at once")
-    api_key_revoke.add_argument("name")
+    api_key_revoke.add_argument("name", help="the name it was created with")
     api_key_revoke.set_defaults(handler=cmd_api_key_revoke)
 
     deliver = commands.add_parser("deliver", help="compose and deliver due email once")
     deliver.set_defaults(handler=cmd_deliver)
 
     add_inbound_commands(commands, _transaction)
+    add_report_commands(commands, _transaction)
 
     inspect = commands.add_parser("inspect-email", help="show how an email would be read")
     inspect.add_argument("file", type=Path, help="a raw RFC 5322 message, or - for stdin")
@@ -185,51 +167,6 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(database)
     database.dispose()
     print("database is up to date")
-    return 0
-
-
-def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
-    with _transaction(settings) as session:
-        user = add_user(
-            session,
-            args.email,
-            name=args.name,
-            password=args.password,
-            time_zone=args.time_zone,
-            account_kind=AccountKind(args.account),
-            now=_now(),
-        )
-        print(user.email)
-    return 0
-
-
-def cmd_room_create(args: argparse.Namespace, settings: Settings) -> int:
-    with _transaction(settings) as session:
-        room = create_room(
-            session,
-            args.title,
-            owner=get_user_by_email(session, args.owner),
-            members=[get_user_by_email(session, email) for email in args.member],
-            kind=RoomKind(args.kind),
-            now=_now(),
-        )
-        print(room.id)
-    return 0
-
-
-def cmd_room_add_member(args: argparse.Namespace, settings: Settings) -> int:
-    with _transaction(settings) as session:
-        room = get_room(session, args.room)
-        add_member(
-            session, room, get_user_by_email(session, args.email), role=Role(args.role), now=_now()
-        )
-    return 0
-
-
-def cmd_room_remove_member(args: argparse.Namespace, settings: Settings) -> int:
-    with _transaction(settings) as session:
-        room = get_room(session, args.room)
-        end_membership(session, room, get_user_by_email(session, args.email), now=_now())
     return 0
 
 
@@ -307,6 +244,7 @@ def cmd_api_key_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_api_key_revoke(args: argparse.Namespace, settings: Settings) -> int:
     with _transaction(settings) as session:
         revoke_api_key(session, args.name, now=_now())
+        print(f"revoked API key {args.name}")
     return 0
 
 

@@ -49,7 +49,9 @@ def add_inbound_commands(
     listing.add_argument(
         "--since", type=_since, help="an ISO date or time (UTC unless given), or 30m, 12h, 7d"
     )
-    listing.add_argument("--limit", type=positive_int, default=100)
+    listing.add_argument(
+        "--limit", type=positive_int, default=100, help="at most N emails (default: %(default)s)"
+    )
     listing.set_defaults(handler=handlers["list"])
     for name, text in (
         ("show", "one received email: what was decided, then its kept bytes"),
@@ -57,7 +59,9 @@ def add_inbound_commands(
         ("release", "post a held email after all (its sender really wrote it)"),
     ):
         action = actions.add_parser(name, help=text)
-        action.add_argument("id", type=positive_int)
+        action.add_argument(
+            "id", type=positive_int, help="the received email's id (see: gateway inbound list)"
+        )
         action.set_defaults(handler=handlers[name])
 
 

@@ -203,12 +203,12 @@ def test_room_add_member_then_remove_member_changes_the_membership(
 
     added = gateway("room", "add-member", room, "carol@example.net", "--role", "admin")
 
-    assert added == Outcome(0, "", "")
+    assert added == Outcome(0, f"carol@example.net is in room {room} as admin\n", "")
     assert _room_member_roles(database, world.room.id)["carol@example.net"] == Role.ADMIN
 
     removed = gateway("room", "remove-member", room, "carol@example.net")
 
-    assert removed == Outcome(0, "", "")
+    assert removed == Outcome(0, f"removed carol@example.net from room {room}\n", "")
     assert "carol@example.net" not in _room_member_roles(database, world.room.id)
     with database.read_session() as session:
         user = find_user_by_email(session, "carol@example.net")

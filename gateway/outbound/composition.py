@@ -2,8 +2,10 @@
 
 Owns the email templates' environment, our Message-ID format, the threading headers
 (EMAIL-RULES section 3) and every header a room email carries. Composition reads the objects
-it is given and the clock it is handed; it runs no queries of its own, writes nothing (dispatch
-looks up the thread and stores the result) and never sends anything. The bytes are written by
+it is given and the clock it is handed; it runs no queries of its own (but for a direct
+room's two memberships, read through the room to title it per recipient: Alice's email says
+"Bob", Bob's "Alice", gateway.core.room_titles), writes nothing (dispatch looks up the
+thread and stores the result) and never sends anything. The bytes are written by
 gateway.outbound.email_bytes; a room message's emails share one rendering of its templates
 (RoomEmailComposer).
 
@@ -29,8 +31,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from gateway.core.messages import message_excerpt
 from gateway.core.rendering import render_plain_text
 from gateway.core.reply_addresses import ReplyKeys, reply_address
+from gateway.core.room_titles import room_title_for
 from gateway.core.unsubscribe import unsubscribe_token
 from gateway.outbound.email_bytes import (
     MAX_LINE,
@@ -39,10 +43,11 @@ from gateway.outbound.email_bytes import (
     alternative_body,
     date_line,
     header_line,
+    plain_text_part,
     raw_header_line,
 )
 from gateway.settings import Settings
-from gateway.store.models import Membership, Message, Room, User
+from gateway.store.models import Membership, Message, Room, RoomKind, User
 
 MESSAGE_ID_PREFIX = "gw."
 THREAD_ROOT_PREFIX = "room."
@@ -169,8 +174,12 @@ class RoomEmailComposer:
         room = message.room
         self._settings, self._keys, self._room = settings, keys, room
         self._room_title = one_line(room.title)
+        # A direct room is titled per recipient (the other person's name): its title is one
+        # more per-recipient value, and the title's header lines are written per email.
+        self._per_recipient = room.kind == RoomKind.DIRECT
+        names = (*_RECIPIENT_SLOTS, "room_title") if self._per_recipient else _RECIPIENT_SLOTS
         # Unguessable, so no message text can contain one.
-        slots = {f"gw-slot-{secrets.token_hex(8)}-{name}": name for name in _RECIPIENT_SLOTS}
+        slots = {f"gw-slot-{secrets.token_hex(8)}-{name}": name for name in names}
         markers = {name: marker for marker, name in slots.items()}
         context = _room_message_context(message, room, attachment_names, settings, markers)
         encoder = encoder or BodyEncoder()
@@ -178,15 +187,16 @@ class RoomEmailComposer:
         self._html = encoder.stencil(_render("body.html", context), slots)
         self._subject = one_line(_render("subject.txt", context))
         self._markers = markers
+        # A direct room's title is the author to the recipient: "Alice via Alice" says
+        # nothing, so its emails come "via" the site.
+        via = settings.site_name if self._per_recipient else self._room_title
         self._from = address_line(
             "From",
-            f"{context['author_name']} via {self._room_title}",
+            f"{context['author_name']} via {via}",
             f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
         )
+        self._list_id = self._list_id_line(self._room_title)
         self._dated = date_line(now)
-        self._list_id = raw_header_line(
-            "List-Id", _list_id_value(room.title, f"room-{room.id}.{settings.mail_domain}")
-        )
         self._list_archive = header_line("List-Archive", _angle(context["room_url"]))
         self._closing = (
             # RFC 8058 section 3.1: a POST of exactly this body unsubscribes, no further
@@ -206,6 +216,10 @@ class RoomEmailComposer:
             "recipient_name": one_line(user.display_name),
             "unsubscribe_url": unsubscribe_url(recipient, settings, self._keys),
         }
+        title, list_id = self._room_title, self._list_id
+        if self._per_recipient:
+            title = values["room_title"] = one_line(room_title_for(self._room, user.id))
+            list_id = self._list_id_line(title)
         reply_to = reply_address(recipient, self._keys, settings.mail_domain)
         message_id = new_message_id(settings.mail_domain)
         raw = b"".join(
@@ -214,7 +228,7 @@ class RoomEmailComposer:
                 # Address lines quote or RFC 2047-encode display names, so quotes, commas
                 # and "<" in a name stay inside the display name.
                 address_line("To", values["recipient_name"], user.email),
-                address_line("Reply-To", self._room_title, reply_to),
+                address_line("Reply-To", title, reply_to),
                 header_line("Subject", self._fill(self._subject, values)),
                 self._dated,
                 header_line("Message-ID", _angle(message_id)),
@@ -222,7 +236,7 @@ class RoomEmailComposer:
                 header_line("References", " ".join(_angle(i) for i in thread.references)),
                 # Room emails are list mail (RFC 2369, RFC 2919, RFC 8058, EMAIL-RULES
                 # section 3).
-                self._list_id,
+                list_id,
                 header_line("List-Post", _angle(f"mailto:{reply_to}")),
                 self._list_archive,
                 header_line("List-Unsubscribe", _angle(values["unsubscribe_url"])),
@@ -231,6 +245,11 @@ class RoomEmailComposer:
             )
         )
         return ComposedEmail(message_id=message_id, recipient=user.email, raw=raw)
+
+    def _list_id_line(self, title: str) -> bytes:
+        """The List-Id line of the room's emails, displayed as `title`."""
+        list_id = f"room-{self._room.id}.{self._settings.mail_domain}"
+        return raw_header_line("List-Id", _list_id_value(title, list_id))
 
     def _fill(self, text: str, values: dict[str, str]) -> str:
         for name, marker in self._markers.items():
@@ -259,7 +278,19 @@ def _room_message_context(
         # body_html was sanitized by core.rendering when the message was posted: trusted here.
         "message_html": Markup(message.body_html),
         "attachment_names": list(attachment_names),
+        "parent": _parent_quote(message, settings),
         **recipient_values,
+    }
+
+
+def _parent_quote(message: Message, settings: Settings) -> dict[str, str] | None:
+    """Who wrote the message `message` answers, and its words as read (message_excerpt: not
+    its Markdown source), for the "In reply to" line; None for a message that answers none."""
+    if message.parent_id is None or message.parent is None:
+        return None
+    return {
+        "author_name": _author_name(message.parent, settings),
+        "excerpt": message_excerpt(message.parent),
     }
 
 
@@ -376,11 +407,15 @@ def render_email_template(folder: str, name: str, context: dict[str, Any]) -> st
 
 def rendered_body(folder: str, context: dict[str, Any], encoder: BodyEncoder) -> bytes:
     """The MIME body of an email kind: its body.txt and body.html templates rendered from
-    `context`, as the multipart/alternative the headers end with."""
-    return alternative_body(
-        encoder.encode(render_email_template(folder, "body.txt", context)),
-        encoder.encode(render_email_template(folder, "body.html", context)),
-    )
+    `context`, as the multipart/alternative the headers end with. A text part of plain ASCII
+    lines goes as it is (plain_text_part): a link on its own line stays whole in the raw
+    email, to be copied from it."""
+    text = render_email_template(folder, "body.txt", context)
+    html = encoder.encode(render_email_template(folder, "body.html", context))
+    plain = plain_text_part(text)
+    if plain is not None:
+        return alternative_body(plain, html, plain_text=True)
+    return alternative_body(encoder.encode(text), html)
 
 
 def _render(name: str, context: dict[str, Any]) -> str:

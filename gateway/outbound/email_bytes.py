@@ -4,7 +4,8 @@ Owns the wire form of every email the gateway composes, byte for byte what the s
 library's email package writes with the SMTP policy (EMAIL_POLICY): header lines folded at 78
 characters (RFC 5322 section 2.1.1), RFC 2047 encoded words for non-ASCII text, a
 multipart/alternative body whose text and HTML parts are quoted-printable, so the whole
-email is 7-bit and no relay needs 8BITMIME.
+email is 7-bit and no relay needs 8BITMIME. (A site email's text part of plain ASCII lines
+goes as 7bit instead, so a long link in it stays whole on its line: plain_text_part.)
 
 Except where that would break a header line (EMAIL-RULES section 3), whatever the
 interpreter's patch level. The email package parses a value before it folds it, and its
@@ -89,6 +90,13 @@ _TEXT_PART_HEADERS = (
     'Content-Type: text/plain; charset="utf-8"\r\n'
     "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
 )
+# A text part of printable ASCII lines no longer than RFC 5322 allows (998 octets) goes as it
+# is: quoted-printable would break a long line (a sign-in link) at 76 characters with soft
+# line breaks and write its "=" as "=3D", so the link could not be copied from the raw email.
+_PLAIN_TEXT_PART_HEADERS = (
+    'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n'
+)
+_PLAIN_TEXT_LINE = re.compile(r"[\t -~]{0,998}")
 _HTML_PART_HEADERS = (
     'Content-Type: text/html; charset="utf-8"\r\n'
     "Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n\r\n"
@@ -337,15 +345,27 @@ def _lines_of(text: str) -> list[bytes]:
     return text.encode("utf-8").splitlines() or [b""]
 
 
-def alternative_body(text_part: str, html_part: str) -> bytes:
+def plain_text_part(text: str) -> str | None:
+    """The text part's content as 7bit wire form when every line is printable ASCII (tabs
+    too) of at most 998 octets, else None (quoted-printable it is). A line can never equal
+    the boundary's delimiter: the boundary is random, made after the part."""
+    lines = text.splitlines() or [""]
+    if not all(_PLAIN_TEXT_LINE.fullmatch(line) for line in lines):
+        return None
+    return "".join(line + CRLF for line in lines)
+
+
+def alternative_body(text_part: str, html_part: str, *, plain_text: bool = False) -> bytes:
     """MIME-Version, the multipart/alternative Content-Type and the body: the quoted-printable
     text and HTML parts (wire form, from BodyEncoder or Stencil), as EmailMessage writes
-    them after set_content(text) and add_alternative(html, subtype="html")."""
+    them after set_content(text) and add_alternative(html, subtype="html"). With
+    `plain_text`, the text part is 7bit wire form from plain_text_part."""
     boundary = "=" * 15 + f"{random.randrange(sys.maxsize):0{_BOUNDARY_DIGITS}d}" + "=="
+    text_headers = _PLAIN_TEXT_PART_HEADERS if plain_text else _TEXT_PART_HEADERS
     return (
         f"MIME-Version: 1.0\r\n"
         f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'
-        f"--{boundary}\r\n{_TEXT_PART_HEADERS}{text_part}"
+        f"--{boundary}\r\n{text_headers}{text_part}"
         f"\r\n--{boundary}\r\n{_HTML_PART_HEADERS}{html_part}"
         f"\r\n--{boundary}--\r\n"
     ).encode("ascii")

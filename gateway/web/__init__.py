@@ -1,1 +1,3 @@
-"""The Flask application: landing page, health check (the web inbox comes later)."""
+"""The web side: the Flask app factory (app.py) and the Message Center in the browser (rooms
+and messages, Account Alerts, Updates, Tickets, search, settings, sign-in, live updates),
+the platform JSON API (web/api) and its reference page (api_docs.py)."""

@@ -1,7 +1,8 @@
 """The Flask application factory: settings (and optionally a database) in, a WSGI app out.
 
-Owns app construction: security set-up, the blueprints, and where views find their
-dependencies (app.extensions["gateway"]). Must not hold domain rules: views call gateway.core.
+Owns app construction: security set-up, compression and static caching
+(gateway.web.http_caching), the blueprints, and where views find their dependencies
+(app.extensions["gateway"]). Must not hold domain rules: views call gateway.core.
 """
 
 from __future__ import annotations
@@ -18,20 +19,28 @@ from gateway.core.reply_addresses import ReplyKeys
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.web.api import api, api_http_error, is_api_request
+from gateway.web.api_docs import api_docs
 from gateway.web.context import WebContext, refuse_ids_past_the_stored_range
 from gateway.web.files import files as files_blueprint
+from gateway.web.http_caching import compress_responses, fingerprint_static_files
 from gateway.web.inbox import inbox
 from gateway.web.live import live
+from gateway.web.moderation import moderation
 from gateway.web.navigation import navigation_context
 from gateway.web.preferences import preferences
 from gateway.web.request_db import end_request_reads
+from gateway.web.room_accounts import room_accounts
 from gateway.web.room_admin import room_admin
+from gateway.web.room_members import room_members
+from gateway.web.room_mute import room_mute
 from gateway.web.rooms import rooms
 from gateway.web.search import search
 from gateway.web.security import csrf, protect
 from gateway.web.session_user import load_signed_in_user
 from gateway.web.signin import signin
 from gateway.web.site import site
+from gateway.web.time_display import register_time_filters
+from gateway.web.unread import unread
 
 TEMPLATE_DIR = str(files("gateway.templates") / "web")
 STATIC_DIR = str(files("gateway") / "static")
@@ -43,9 +52,15 @@ BLUEPRINTS = (
     rooms,
     files_blueprint,
     room_admin,
+    room_members,
+    moderation,
+    room_accounts,
+    room_mute,
     search,
     live,
+    unread,
     api,
+    api_docs,
 )
 # Form posts other than attachments are small; uploads are checked against the attachment
 # limits by the room views, and this cap only stops a request far beyond them.
@@ -70,6 +85,8 @@ def create_app(
         **({"clock": clock} if clock else {}),
     )
     protect(app, settings)
+    compress_responses(app)
+    fingerprint_static_files(app)
     if settings.web_trusted_proxies:
         # The client's address and scheme as the proxies saw them (sign-in throttling
         # counts by address); only as many hops as there are trusted proxies.
@@ -83,6 +100,7 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _api_errors_as_json)
+    register_time_filters(app)
 
     @app.context_processor
     def site_globals() -> dict[str, object]:

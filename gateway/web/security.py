@@ -1,9 +1,10 @@
 """HTTP-level protection for every page: CSRF on forms, security headers, cookie flags, and
 where a `next` redirect may lead (`safe_next`: never off the site).
 
-Owns the Content-Security-Policy: scripts and styles come from our own /static files only
+Owns the Content-Security-Policy: scripts and styles come from this site only
 (no inline script, so an injected <script> or on* attribute cannot run), nothing may frame
-the site, and forms post only back to it.
+the site, and forms post only back to it. Every page has this one policy, the API reference
+(Swagger UI, gateway.web.api_docs) too.
 """
 
 from __future__ import annotations
