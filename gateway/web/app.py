@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files
 
-from flask import Flask, Response
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -99,7 +99,7 @@ def create_app(
     csrf.exempt(api)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    app.register_error_handler(HTTPException, _api_errors_as_json)
+    app.register_error_handler(HTTPException, _error_response)
     register_time_filters(app)
 
     @app.context_processor
@@ -113,9 +113,15 @@ def create_app(
     return app
 
 
-def _api_errors_as_json(error: HTTPException) -> HTTPException | Response:
+def _error_response(error: HTTPException) -> HTTPException | Response:
     """Unknown API paths, wrong methods and failures answer the API's JSON error shape;
-    pages keep Flask's own."""
-    if not is_api_request():
+    a page a browser asked for answers in the site's own layout, saying what went wrong and
+    where to go; a script that asked for JSON gets the error as it is."""
+    if is_api_request():
+        return api_http_error(error)
+    if (error.code or 500) < 400 or request.accept_mimetypes.best == "application/json":
         return error
-    return api_http_error(error)
+    response = error.get_response()
+    response.set_data(render_template("error.html", error=error))
+    response.mimetype = "text/html"
+    return response

@@ -146,6 +146,8 @@ PAGES: dict[str, tuple[bool, Callable[[Seeded], str], Callable[[object], None] |
     "search": (True, lambda s: "/search?q=mockups", None),
     "settings": (True, lambda s: "/settings", None),
     "unsubscribe": (False, lambda s: f"/u/{s.unsubscribe_token}", None),
+    "reports": (True, lambda s: "/reports", None),
+    "api-docs": (False, lambda s: "/api/v1/docs", None),
     "not-found": (True, lambda s: "/no-such-page", None),
 }
 
