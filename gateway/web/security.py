@@ -1,6 +1,10 @@
 """HTTP-level protection for every page: CSRF on forms, security headers, cookie flags, and
 where a `next` redirect may lead (`safe_next`: never off the site).
 
+CSRF tokens are masked afresh in every response (a random pad, XORed in), so a compressed
+page never repeats the same secret bytes (BREACH: gateway.web.http_caching compresses
+pages); what comes back is unmasked before Flask-WTF checks it.
+
 Owns the Content-Security-Policy: scripts and styles come from this site only
 (no inline script, so an injected <script> or on* attribute cannot run), nothing may frame
 the site, and forms post only back to it. Every page has this one policy, the API reference
@@ -9,11 +13,14 @@ the site, and forms post only back to it. Every page has this one policy, the AP
 
 from __future__ import annotations
 
+import base64
+import binascii
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from werkzeug.wrappers import Response
 
 from gateway.settings import Settings
@@ -40,7 +47,47 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
-csrf = CSRFProtect()
+MASKED = "m."
+
+
+def mask_token(token: str) -> str:
+    """`token` under a fresh random pad: different bytes in every response."""
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    masked = pad + bytes(a ^ b for a, b in zip(raw, pad, strict=True))
+    return MASKED + base64.urlsafe_b64encode(masked).decode().rstrip("=")
+
+
+def unmask_token(value: str | None) -> str | None:
+    """The token a masked value carries; anything else as it came (Flask-WTF refuses it)."""
+    if not value or not value.startswith(MASKED):
+        return value
+    body = value.removeprefix(MASKED)
+    try:
+        masked = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        return value
+    half = len(masked) // 2
+    if half == 0 or len(masked) != 2 * half:
+        return value
+    pad, hidden = masked[:half], masked[half:]
+    return bytes(a ^ b for a, b in zip(hidden, pad, strict=True)).decode("utf-8", "replace")
+
+
+class MaskedCSRFProtect(CSRFProtect):
+    """Flask-WTF's CSRF check, reading the masked tokens our pages carry."""
+
+    def _get_csrf_token(self) -> str | None:  # type: ignore[override]
+        token: str | None = super()._get_csrf_token()
+        return unmask_token(token)
+
+
+def masked_csrf_token() -> str:
+    """The template global `csrf_token()`: this session's token, masked for this response."""
+    return mask_token(generate_csrf())
+
+
+csrf = MaskedCSRFProtect()
 
 
 def protect(app: Flask, settings: Settings) -> None:
@@ -56,6 +103,9 @@ def protect(app: Flask, settings: Settings) -> None:
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
     )
     csrf.init_app(app)
+    # Flask-WTF offers the raw token both ways; ours, registered after, wins in both.
+    app.jinja_env.globals["csrf_token"] = masked_csrf_token
+    app.context_processor(lambda: {"csrf_token": masked_csrf_token})
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
