@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from gateway.cli_tables import minute, print_table
+from gateway.core.platform_rooms import remove_platform_member
 from gateway.core.room_listing import list_room_memberships, list_room_summaries
-from gateway.core.rooms import add_member, create_room, get_room, remove_platform_member
+from gateway.core.rooms import add_member, create_room, get_room
 from gateway.core.users import get_user_by_email
 from gateway.settings import Settings
 from gateway.store.models import Role, RoomKind

@@ -4,31 +4,29 @@ Owns the membership rules (one row per room and user; leaving keeps history and 
 member's reply address; joining and leaving post a system note, gateway.core.room_notes), who
 may invite and change roles (owner and admins; roles only by the owner; removal and handing
 over ownership: gateway.core.membership_changes), the member's own flags on a room
-(favorite, hidden, archived), and starting conversations (direct rooms are reused, not
-duplicated; a daily limit on rooms started).
+(favorite, hidden, archived). Starting conversations (direct rooms reused, a daily limit):
+gateway.core.room_starts; the host platform's hand on rooms: gateway.core.platform_rooms.
 Must not import any adapter library.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from gateway.core.blocks import is_blocked_between
-from gateway.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from gateway.core.errors import InvalidInput, NotAllowed, NotFound
 from gateway.core.reply_addresses import new_reply_nonce
-from gateway.core.room_notes import note_joined, note_left, note_removed
-from gateway.core.room_titles import title_name
+from gateway.core.room_notes import note_joined, note_left
 from gateway.core.text_fields import single_line_text
 from gateway.core.users import (
     add_user,
     find_user_by_email,
     get_account,
-    get_user,
     normalize_address,
 )
 from gateway.store.models import AccountKind, Membership, Role, Room, RoomKind, User
@@ -162,20 +160,6 @@ MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 # pile up and get hidden; group rooms end and get archived.
 HIDEABLE_KINDS = frozenset({RoomKind.DIRECT, RoomKind.INTERVIEW})
 ARCHIVABLE_KINDS = frozenset({RoomKind.GROUP})
-DAILY_LIMIT_WINDOW = timedelta(hours=24)
-
-
-class DailyLimitReached(NotAllowed):
-    """The user started as many conversations as they may in 24 hours; `free_at` is when
-    the next one may start (the message says it in UTC; a page shows it in the reader's zone)."""
-
-    def __init__(self, daily_limit: int, free_at: datetime) -> None:
-        super().__init__(
-            f"You can start at most {daily_limit} new conversations a day. "
-            f"Try again after {free_at.astimezone(UTC):%H:%M} UTC."
-        )
-        self.daily_limit = daily_limit
-        self.free_at = free_at
 
 
 def invite_member(
@@ -207,11 +191,11 @@ def invite_member(
         # A staged user: no password, so they sign in with an emailed link.
         invitee = add_user(session, invitee_email, now=now)
     else:
-        invitee = _existing_user(session, invitee_email)
+        invitee = existing_user(session, invitee_email)
     current = find_membership(session, room_id, invitee.id)
     if current is not None and current.left_at is None:
         raise InvalidInput(f"{invitee.email} is already a member of this room.")
-    _refuse_if_blocked(session, inviter_id, invitee)
+    refuse_if_blocked(session, inviter_id, invitee)
     membership = add_member(session, room, invitee, now=now, role=role)
     note_joined(session, room.id, invitee, inviter.user, now)
     return membership
@@ -286,7 +270,8 @@ def get_own_membership(session: Session, room_id: int, user_id: int) -> Membersh
     return membership
 
 
-def _existing_user(session: Session, email: str) -> User:
+def existing_user(session: Session, email: str) -> User:
+    """The user with this address; NotFound (asking them to sign up) when there is none."""
     address = normalize_address(email)
     user = find_user_by_email(session, address)
     if user is None:
@@ -294,7 +279,8 @@ def _existing_user(session: Session, email: str) -> User:
     return user
 
 
-def _refuse_if_blocked(session: Session, user_id: int, other: User) -> None:
+def refuse_if_blocked(session: Session, user_id: int, other: User) -> None:
+    """NotAllowed when either of the two blocked the other."""
     if is_blocked_between(session, user_id, other.id):
         raise NotAllowed(f"You cannot add {other.email}: one of you has blocked the other.")
 
@@ -327,216 +313,3 @@ def set_archived(session: Session, room_id: int, user_id: int, value: bool) -> M
     membership.archived = value
     session.flush()
     return membership
-
-
-# --- starting conversations ----------------------------------------------------------------
-
-
-def start_direct_conversation(
-    session: Session,
-    user_id: int,
-    other_email: str,
-    *,
-    now: datetime,
-    daily_limit: int,
-    account_kind: AccountKind | None = None,
-) -> Room:
-    """The direct room between the two (reopened if either left), or a new one."""
-    user = get_user(session, user_id)
-    other = _existing_user(session, other_email)
-    room, _created = open_direct_room(
-        session, user, other, now=now, daily_limit=daily_limit, account_kind=account_kind
-    )
-    return room
-
-
-def open_direct_room(
-    session: Session,
-    user: User,
-    other: User,
-    *,
-    now: datetime,
-    daily_limit: int | None,
-    account_kind: AccountKind | None = None,
-) -> tuple[Room, bool]:
-    """The direct room between `user` and `other` (reopened if either left), or a new one
-    `user` owns, and whether it is new; `daily_limit` None: no limit (the host platform)."""
-    if other.id == user.id:
-        raise InvalidInput("You cannot start a conversation with yourself.")
-    if is_blocked_between(session, user.id, other.id):
-        raise NotAllowed(f"You cannot message {other.email}: one of you has blocked the other.")
-    _lock_users(session, {user.id, other.id})
-    room = find_direct_room(session, user.id, other.id)
-    if room is not None:
-        for person in (user, other):
-            membership = find_membership(session, room.id, person.id)
-            if membership is None or membership.left_at is not None:
-                role = Role.OWNER if room.owner_id == person.id else Role.MEMBER
-                add_member(session, room, person, now=now, role=role)
-        return room, False
-    if daily_limit is not None:
-        check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
-    # Stored for those in neither seat; each of the two sees the other's name
-    # (gateway.core.room_titles).
-    title = f"{title_name(user)} and {title_name(other)}"[:MAX_TITLE_LENGTH]
-    room = create_room(
-        session,
-        title,
-        owner=user,
-        now=now,
-        kind=RoomKind.DIRECT,
-        members=[other],
-        account_kind=account_kind,
-    )
-    return room, True
-
-
-def start_group_room(
-    session: Session,
-    user_id: int,
-    title: str,
-    member_emails: Iterable[str],
-    *,
-    now: datetime,
-    daily_limit: int,
-    account_kind: AccountKind | None = None,
-) -> Room:
-    """A new group room owned by the user, with every named person as a member."""
-    user = get_user(session, user_id)
-    members: dict[int, User] = {}
-    for email in member_emails:
-        if email.strip():
-            member = _existing_user(session, email)
-            if member.id != user.id:
-                _refuse_if_blocked(session, user.id, member)
-                members[member.id] = member
-    _lock_users(session, {user.id})
-    check_daily_limit(session, user.id, now=now, daily_limit=daily_limit)
-    return create_room(
-        session, title, owner=user, now=now, members=members.values(), account_kind=account_kind
-    )
-
-
-def find_direct_room(session: Session, a: int, b: int) -> Room | None:
-    """The direct room the two users have (or had) together, if any."""
-    first, second = aliased(Membership), aliased(Membership)
-    return session.scalar(
-        select(Room)
-        .join(first, (first.room_id == Room.id) & (first.user_id == a))
-        .join(second, (second.room_id == Room.id) & (second.user_id == b))
-        .where(Room.kind == RoomKind.DIRECT)
-        .order_by(Room.id)
-        .limit(1)
-    )
-
-
-def check_daily_limit(session: Session, user_id: int, *, now: datetime, daily_limit: int) -> None:
-    """DailyLimitReached when the user started `daily_limit` rooms in the last 24 hours."""
-    started = list(
-        session.scalars(
-            select(Room.created_at)
-            .where(Room.owner_id == user_id, Room.created_at > now - DAILY_LIMIT_WINDOW)
-            .order_by(Room.created_at)
-        )
-    )
-    if len(started) < daily_limit:
-        return
-    # A slot frees up when the oldest room counted beyond the limit leaves the window.
-    free_at = started[len(started) - daily_limit] + DAILY_LIMIT_WINDOW
-    raise DailyLimitReached(daily_limit, free_at)
-
-
-def _lock_users(session: Session, user_ids: set[int]) -> None:
-    """Serialize conversation starts per person, so two at once can neither both slip under
-    the daily limit nor both create the same direct room (PostgreSQL row locks, taken in id
-    order; SQLite already has one writer at a time)."""
-    session.execute(
-        select(User.id).where(User.id.in_(sorted(user_ids))).order_by(User.id).with_for_update()
-    )
-
-
-# --- the host platform's hand (JSON API) ---------------------------------------------------
-# The platform manages rooms as the site itself: no daily limit, no inviter's role to check;
-# the room's shape still holds (one owner, direct rooms of two).
-
-
-def create_platform_room(
-    session: Session,
-    title: str,
-    *,
-    kind: RoomKind,
-    owner_id: int,
-    members: Mapping[int, Role],
-    account_id: int | None,
-    now: datetime,
-) -> tuple[Room, bool]:
-    """A room the platform opens for `owner_id` with `members` (user id -> admin or member),
-    and whether it is new: a direct room between two people who have one already is that
-    room, reopened."""
-    owner = get_user(session, owner_id)
-    account_kind = _account_kind_of(owner, account_id)
-    people = {user_id: get_user(session, user_id) for user_id in members}
-    if owner_id in members:
-        raise InvalidInput("The owner is in the room already; list only the other members.")
-    if Role.OWNER in members.values():
-        raise InvalidInput("A room has one owner; give members the admin or member role.")
-    if kind == RoomKind.DIRECT:
-        if len(people) != 1:
-            raise InvalidInput("A direct room is between the owner and exactly one other member.")
-        [other] = people.values()
-        return open_direct_room(
-            session, owner, other, now=now, daily_limit=None, account_kind=account_kind
-        )
-    # A deactivated owner (or member) is refused by add_member, as everywhere.
-    room = create_room(session, title, owner=owner, now=now, kind=kind, account_kind=account_kind)
-    for user_id, role in members.items():
-        add_member(session, room, people[user_id], now=now, role=role)
-    return room, True
-
-
-def _account_kind_of(owner: User, account_id: int | None) -> AccountKind | None:
-    if account_id is None:
-        return None
-    for account in owner.accounts:
-        if account.id == account_id:
-            return account.kind
-    raise InvalidInput(f"Account {account_id} is not one of the owner's accounts.")
-
-
-def place_member(
-    session: Session, room_id: int, user_id: int, role: Role, *, now: datetime
-) -> tuple[Membership, bool]:
-    """Make `user_id` a member of the room with `role` (admin or member), adding them if need
-    be; the membership, and whether they were added."""
-    room = get_room(session, room_id)
-    user = get_user(session, user_id)
-    if role == Role.OWNER:
-        raise InvalidInput("A room has one owner; choose admin or member.")
-    current = find_membership(session, room_id, user_id)
-    if current is not None and current.left_at is None:
-        if current.role == Role.OWNER:
-            raise Conflict("The owner's role cannot be changed.")
-        if room.kind == RoomKind.DIRECT:
-            raise NotAllowed("Direct conversations have no roles to change.")
-        current.role = role
-        session.flush()
-        return current, False
-    if room.kind == RoomKind.DIRECT:
-        raise NotAllowed(
-            "Direct conversations are between two people; open a group room to add more."
-        )
-    membership = add_member(session, room, user, now=now, role=role)
-    note_joined(session, room.id, user, None, now)
-    return membership, True
-
-
-def remove_platform_member(session: Session, room_id: int, user_id: int, *, now: datetime) -> None:
-    """End a member's membership; the owner cannot be removed from their own room."""
-    membership = find_membership(session, room_id, user_id)
-    if membership is None or membership.left_at is not None:
-        raise NotFound(f"User {user_id} is not a member of room {room_id}.")
-    if membership.role == Role.OWNER:
-        raise Conflict("The owner cannot be removed from their own room.")
-    membership.left_at = now
-    session.flush()
-    note_removed(session, room_id, membership.user, None, now)

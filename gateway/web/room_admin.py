@@ -28,12 +28,12 @@ from gateway.core.membership_changes import removal_refusal
 from gateway.core.notepads import MAX_NOTEPAD_LENGTH, notepad_html, save_notepad
 from gateway.core.presence import away_until, online_user_ids
 from gateway.core.reports import MAX_NOTE_LENGTH, REASON_LABELS, report_message
+from gateway.core.room_starts import DailyLimitReached, start_direct_conversation, start_group_room
 from gateway.core.room_titles import room_title_for
 from gateway.core.rooms import (
     ARCHIVABLE_KINDS,
     HIDEABLE_KINDS,
     MANAGER_ROLES,
-    DailyLimitReached,
     find_membership,
     get_own_membership,
     leave_refusal,
@@ -41,8 +41,6 @@ from gateway.core.rooms import (
     set_archived,
     set_favorite,
     set_hidden,
-    start_direct_conversation,
-    start_group_room,
 )
 from gateway.store.models import (
     Account,

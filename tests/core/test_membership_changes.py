@@ -12,14 +12,13 @@ from sqlalchemy import select
 from gateway.core.errors import InvalidInput, NotAllowed, NotFound
 from gateway.core.membership_changes import invite_person, remove_from_room, transfer_ownership
 from gateway.core.messages import list_messages, post_message
+from gateway.core.platform_rooms import place_member, remove_platform_member
 from gateway.core.rooms import (
     add_member,
     create_room,
     find_membership,
     get_room,
     leave_room,
-    place_member,
-    remove_platform_member,
     set_member_role,
 )
 from gateway.core.users import add_user, find_user_by_email

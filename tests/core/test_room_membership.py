@@ -10,8 +10,8 @@ import pytest
 from gateway.core.blocks import block_user
 from gateway.core.errors import InvalidInput, NotAllowed, NotFound
 from gateway.core.messages import list_messages, post_message
+from gateway.core.room_starts import DailyLimitReached, start_direct_conversation, start_group_room
 from gateway.core.rooms import (
-    DailyLimitReached,
     create_room,
     find_membership,
     get_room,
@@ -22,8 +22,6 @@ from gateway.core.rooms import (
     set_favorite,
     set_hidden,
     set_member_role,
-    start_direct_conversation,
-    start_group_room,
 )
 from gateway.core.users import add_user
 from gateway.store.database import Database

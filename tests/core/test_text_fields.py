@@ -14,7 +14,8 @@ from hypothesis import given, settings
 
 from gateway.core.alerts import create_alert
 from gateway.core.errors import InvalidInput, UnsafeText
-from gateway.core.rooms import create_room, open_direct_room
+from gateway.core.room_starts import open_direct_room
+from gateway.core.rooms import create_room
 from gateway.core.text_fields import MAX_TEXT_LENGTH, single_line_text
 from gateway.core.users import add_account, add_user, update_user
 from gateway.store.database import Database

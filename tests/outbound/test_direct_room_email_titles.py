@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from sqlalchemy import update
 
-from gateway.core.rooms import open_direct_room
+from gateway.core.room_starts import open_direct_room
 from gateway.store.database import Database
 from gateway.store.models import User
 

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from gateway.core.messages import post_message
-from gateway.core.rooms import open_direct_room
+from gateway.core.room_starts import open_direct_room
 from gateway.store.database import Database
 from gateway.store.models import Origin, User
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 
 from gateway.core.membership_changes import transfer_ownership
 from gateway.core.messages import post_message, room_history
-from gateway.core.rooms import (
-    create_platform_room,
-    get_room,
-    list_active_members,
-    place_member,
-    remove_platform_member,
-)
+from gateway.core.platform_rooms import create_platform_room, place_member, remove_platform_member
+from gateway.core.rooms import get_room, list_active_members
 from gateway.store.models import Membership, Message, Origin, Room
 from gateway.web.api.operations import Answer, Call, operation
 from gateway.web.api.schemas import (
