@@ -352,11 +352,13 @@ class Poller(threading.Thread):
         due = [listener for listener in every if now - listener.touched_at >= timing.touch_seconds]
         if not renew and not due:
             return
+        # Sessions before views, the order every other writer takes them in (a stream that
+        # opens; PostgreSQL's TRUNCATE in the tests): two orders could deadlock.
         with self.hub.database.transaction() as db:
-            if renew:
-                renew_room_views(db, views, now=self.hub.clock())
             for listener in due:
                 touch_web_session(db, listener.session_id, now=self.hub.clock())
+            if renew:
+                renew_room_views(db, views, now=self.hub.clock())
         if renew:
             self.views_due = now + timing.view_seconds
         for listener in due:
