@@ -112,7 +112,13 @@ async def _serve(settings: Settings, parts: Parts, announce: Callable[[str], Non
 
 def intake_config(settings: Settings, keys: ReplyKeys) -> IntakeConfig:
     """What every transport's intake needs to know, from the settings."""
-    return IntakeConfig(keys, settings.mail_domain, settings.trusted_authserv_id)
+    return IntakeConfig(
+        keys,
+        settings.mail_domain,
+        settings.trusted_authserv_id,
+        max_files=settings.attachment_max_files,
+        max_bytes=settings.attachment_max_bytes,
+    )
 
 
 async def _start_smtp(

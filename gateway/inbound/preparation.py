@@ -22,7 +22,7 @@ from pathlib import PurePosixPath
 
 from gateway.core.bounce_addresses import PREFIX as BOUNCE_PREFIX
 from gateway.core.errors import DomainError, InvalidInput, NotAllowed
-from gateway.core.messages import NewFile
+from gateway.core.messages import NewFile, check_attachment_limits
 from gateway.core.reply_addresses import ReplyKeys, ReplyTarget
 from gateway.inbound.authentication import dmarc_hold_reason
 from gateway.inbound.bounce_reports import Bounce, detect_bounce
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 # (RFC 5321 section 4.5.1), abuse (RFC 2142), and the envelope sender of our own mail, where
 # bounces arrive.
 SYSTEM_LOCAL_PARTS = frozenset({"postmaster", "abuse", "bounces"})
-MAX_FILES = 20
 # Executable and script types that mail clients warn about; refused rather than stored.
 BLOCKED_EXTENSIONS = frozenset(
     {
@@ -68,6 +67,9 @@ class IntakeConfig:
     mail_domain: str
     # The authserv-id of the MTA in front whose Authentication-Results are trusted (RFC 8601).
     trusted_authserv_id: str | None = None
+    # The files one message may carry: the same limits as a post on the web.
+    max_files: int = 10
+    max_bytes: int = 95 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +214,7 @@ def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply:
     if wants_reply and bounce is None and automated is None:
         reply = reply_text_of(parsed, deadline)
         try:
-            files = _files(parsed)
+            files = _files(parsed, config)
             if not reply.text and not files:
                 raise InvalidInput(NO_REPLY_TEXT)
         except DomainError as error:
@@ -277,10 +279,12 @@ def _kept_as(
     return None
 
 
-def _files(parsed: ParsedEmail) -> list[NewFile]:
-    """The email's attachments as room files, within limits (EMAIL-RULES 1.10)."""
-    if len(parsed.attachments) > MAX_FILES:
-        raise InvalidInput(f"an email may carry at most {MAX_FILES} files")
+def _files(parsed: ParsedEmail, config: IntakeConfig) -> list[NewFile]:
+    """The email's attachments as room files, within the web's limits (EMAIL-RULES 1.10)."""
+    total = sum(len(attachment.data) for attachment in parsed.attachments)
+    check_attachment_limits(
+        len(parsed.attachments), total, max_files=config.max_files, max_bytes=config.max_bytes
+    )
     files = []
     for attachment in parsed.attachments:
         suffix = PurePosixPath(attachment.filename.lower()).suffix
