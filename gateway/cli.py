@@ -36,9 +36,18 @@ from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import reply_address
 from gateway.core.rooms import get_active_membership, get_room
 from gateway.core.users import get_user_by_email
+from gateway.inbound.dry_run import decide_without_posting
 from gateway.inbound.inspection import inspect_email
+from gateway.inbound.preparation import Envelope
 from gateway.outbound.worker import run_outbound_once
-from gateway.process import Parts, configure_logging, open_database, reply_keys, serve
+from gateway.process import (
+    Parts,
+    configure_logging,
+    intake_config,
+    open_database,
+    reply_keys,
+    serve,
+)
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
 from gateway.store.migrate import upgrade
@@ -53,8 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(verbose=args.command in {"serve", "smtp", "web", "worker"})
     try:
-        if args.command == "inspect-email":
-            return cmd_inspect_email(args)
+        if args.command == "inspect-email" and args.rcpt is None:
+            return cmd_inspect_email(args, None)
         settings = Settings.from_environ()
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
@@ -153,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect-email", help="show how an email would be read")
     inspect.add_argument("file", type=Path, help="a raw RFC 5322 message, or - for stdin")
     inspect.add_argument("--mail-from", help="the envelope sender, if known")
+    inspect.add_argument(
+        "--rcpt",
+        metavar="ADDRESS",
+        help="a reply address: also say what intake would decide for the email sent there "
+        "(the room's rules, the sender check, the SMTP reply), storing and posting nothing",
+    )
+    inspect.set_defaults(handler=cmd_inspect_email)
     return parser
 
 
@@ -259,13 +275,28 @@ def cmd_deliver(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_inspect_email(args: argparse.Namespace) -> int:
+def cmd_inspect_email(args: argparse.Namespace, settings: Settings | None) -> int:
+    """How the email is read; with --rcpt (and so the settings), what intake would decide."""
     try:
         raw = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
     except OSError as error:
         print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return EXIT_REFUSED
-    print(json.dumps(inspect_email(raw, args.mail_from), indent=2, ensure_ascii=False))
+    shown = inspect_email(raw, args.mail_from)
+    if settings is not None:
+        sender = (shown["from"] or "") if args.mail_from is None else args.mail_from
+        database = open_database(settings)
+        try:
+            shown["decision"] = decide_without_posting(
+                database,
+                raw,
+                Envelope(sender, args.rcpt),
+                intake_config(settings, reply_keys(settings)),
+                now=_now(),
+            )
+        finally:
+            database.dispose()
+    print(json.dumps(shown, indent=2, ensure_ascii=False))
     return 0
 
 
