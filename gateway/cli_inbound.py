@@ -17,6 +17,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from gateway.cli_tables import escape_controls
 from gateway.cli_types import positive_int
 from gateway.inbound.intake import RAW_KEEP_LIMIT, IntakeResult
 from gateway.inbound.records import get_inbound, list_inbound, release_inbound, retry_inbound
@@ -124,7 +125,7 @@ def _fields(record: InboundEmail) -> list[tuple[str, object]]:
 
 
 def _safe(text: str) -> str:
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return escape_controls(text, _UNSAFE)
 
 
 _OUTCOME_NAMES = ", ".join(outcome.value for outcome in InboundOutcome)

@@ -10,7 +10,6 @@ members wrote (notes, excerpts) is made safe for a terminal first: control chara
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from functools import partial
 
 from sqlalchemy.orm import Session
 
+from gateway.cli_tables import escape_controls
 from gateway.cli_types import positive_int
 from gateway.core.reports import COMMAND_LINE, handle_report, list_reports_for
 from gateway.settings import Settings
@@ -25,8 +25,6 @@ from gateway.store.models import Report, ReportState
 
 # The `gateway` command's unit of work: a committed session on an up-to-date database.
 Transaction = Callable[[Settings], AbstractContextManager[Session]]
-# C0 and C1 controls and DEL (line breaks too: one report a line): shown escaped.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 EXCERPT_LENGTH = 60
 _STATE_NAMES = ", ".join(state.value for state in ReportState)
 
@@ -86,11 +84,8 @@ def _line(report: Report) -> str:
         excerpt,
         " ".join(report.note.split()) or "-",
     )
-    return "\t".join(_safe(field) for field in fields)
-
-
-def _safe(text: str) -> str:
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    # Every control escaped, line breaks too: one report a line.
+    return "\t".join(escape_controls(field) for field in fields)
 
 
 def _state(text: str) -> ReportState:

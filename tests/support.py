@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from datetime import datetime
 
-from gateway.store.models import Room, User
+from gateway.core.rooms import add_member
+from gateway.core.users import add_user
+from gateway.store.database import Database
+from gateway.store.models import Role, Room, User
 
 SECRET_KEY = "test-secret-key-0123456789abcdefghijklmnop"
 MAIL_DOMAIN = "reply.example.com"
@@ -18,6 +22,14 @@ class World:
     alice: User
     bob: User
     room: Room
+
+
+def add_carol(database: Database, world: World, now: datetime, role: Role = Role.MEMBER) -> User:
+    """Carol Chen, a third member of the world's room with `role`, committed."""
+    with database.transaction() as session:
+        carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
+        add_member(session, session.get_one(Room, world.room.id), carol, now=now, role=role)
+    return carol
 
 
 def reply_email(

@@ -3,8 +3,10 @@
 `sign_in(client, user)` starts a real web session (the same core call the sign-in views
 make) and puts its token in the client's session cookie; `signed_in_client(app, user)` is a
 new browser signed in so. `csrf_token(client)` reads the token a page gives its forms, so
-tests post exactly what a browser would. `sign_in_over_https(...)` posts the password form
-to an app whose site is https, as a browser there would. `post_from_elsewhere(...)` is
+tests post exactly what a browser would; `switch_user(client, user)` signs a client in as
+someone else and gives that token, `post_form(...)` posts a form with it, and
+`take_flashes(client)` pops the flash messages. `sign_in_over_https(...)` posts the password
+form to an app whose site is https, as a browser there would. `post_from_elsewhere(...)` is
 Alice's message posted by another unit of work, as the SMTP intake would.
 
 The live event stream (GET /live/rooms/<id>): `EventReader` reads a streaming response in a
@@ -64,6 +66,25 @@ def sign_in(client: FlaskClient, user: User) -> None:
         token = start_web_session(session, session.get_one(User, user.id), now=context.clock())
     with client.session_transaction() as cookie:
         cookie["sid"] = token
+
+
+def switch_user(client: FlaskClient, user: User) -> str:
+    """Sign `client` out of whoever it was and in as `user`; the CSRF token its forms carry."""
+    with client.session_transaction() as cookie:
+        cookie.clear()
+    sign_in(client, user)
+    return csrf_token(client, "/rooms/new")
+
+
+def post_form(client: FlaskClient, path: str, token: str, **form: str) -> TestResponse:
+    """A form post to `path` carrying the CSRF token, as the page's forms send it."""
+    return client.post(path, data={"csrf_token": token, **form})
+
+
+def take_flashes(client: FlaskClient) -> list[tuple[str, str]]:
+    """The flash messages waiting in the client's session, removed from it."""
+    with client.session_transaction() as cookie:
+        return list(cookie.pop("_flashes", []))
 
 
 def signed_in_client(app: Flask, user: User) -> FlaskClient:

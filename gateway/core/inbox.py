@@ -158,6 +158,19 @@ def _active_memberships(user_id: int, account_id: int | None) -> list[ColumnElem
 # --- room lists ------------------------------------------------------------------------------
 
 
+def last_live_message_id() -> ScalarSelect[int]:
+    """The id of the membership's room's last message that is not deleted (correlated to
+    Membership; found through the (room_id, id) index)."""
+    return (
+        select(Message.id)
+        .where(Message.room_id == Membership.room_id, Message.deleted_at.is_(None))
+        .correlate(Membership)
+        .order_by(Message.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _room_rows_query(
     user_id: int,
     account_id: int | None,
@@ -169,14 +182,6 @@ def _room_rows_query(
     """Rows for the user's rooms matching `where` (on Membership and Room), newest first.
     Unless `include_hidden`, hidden rooms (and archived ones, if `archived_while_unread`)
     only while they have unread messages."""
-    last_message_id = (
-        select(Message.id)
-        .where(Message.room_id == Membership.room_id, Message.deleted_at.is_(None))
-        .correlate(Membership)
-        .order_by(Message.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     mine = (
         select(
             Membership.room_id,
@@ -186,7 +191,7 @@ def _room_rows_query(
             Room.title,
             Room.kind,
             Room.created_at,
-            last_message_id.label("last_message_id"),
+            last_live_message_id().label("last_message_id"),
             _unread_count(user_id).label("unread"),
         )
         .join(Room, Room.id == Membership.room_id)

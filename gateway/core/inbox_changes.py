@@ -17,6 +17,7 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from gateway.core.inbox import last_live_message_id
 from gateway.store.models import Membership, Message, Room
 
 FINGERPRINT_CHARS = 16
@@ -25,14 +26,6 @@ FINGERPRINT_CHARS = 16
 def room_list_fingerprint(session: Session, user_id: int, account_id: int | None) -> str:
     """A fingerprint of the user's rooms in one account's inbox; it differs whenever a room
     list of that inbox (Recent, by category) would show something else."""
-    last_message_id = (
-        select(Message.id)
-        .where(Message.room_id == Membership.room_id, Message.deleted_at.is_(None))
-        .correlate(Membership)
-        .order_by(Message.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     mine = (
         select(
             Membership.room_id,
@@ -41,7 +34,7 @@ def room_list_fingerprint(session: Session, user_id: int, account_id: int | None
             Membership.hidden,
             Membership.archived,
             Room.title,
-            last_message_id.label("last_message_id"),
+            last_live_message_id().label("last_message_id"),
         )
         .join(Room, Room.id == Membership.room_id)
         .where(

@@ -187,9 +187,10 @@ def invite_member(
         raise InvalidInput("A room has one owner; invite people as admins or members.")
     if role == Role.ADMIN and inviter.role != Role.OWNER:
         raise NotAllowed("Only the room's owner can make someone an admin.")
-    if stage_missing and find_user_by_email(session, normalize_address(invitee_email)) is None:
-        # A staged user: no password, so they sign in with an emailed link.
-        invitee = add_user(session, invitee_email, now=now)
+    if stage_missing:
+        # A new address gets a staged user: no password, so they sign in with an emailed link.
+        found = find_user_by_email(session, normalize_address(invitee_email))
+        invitee = found or add_user(session, invitee_email, now=now)
     else:
         invitee = existing_user(session, invitee_email)
     current = find_membership(session, room_id, invitee.id)

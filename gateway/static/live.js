@@ -31,7 +31,7 @@
   let work = Promise.resolve();
   let lastReadSent = 0;
 
-  /** Run page updates one after another, so two fetches never append the same message. */
+  /** This page's id for the server's "room in front" record (the stream and /leave). */
   function makePageKey() {
     if (window.crypto && window.crypto.randomUUID) {
       return window.crypto.randomUUID();
@@ -41,6 +41,7 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
+  /** Run page updates one after another, so two fetches never append the same message. */
   function queue(task) {
     work = work.then(task).catch(() => {});
   }

@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_compress import Compress
 
 FINGERPRINT = "v"
@@ -43,12 +43,17 @@ def compress_responses(app: Flask) -> None:
 
 def fingerprint_static_files(app: Flask) -> None:
     """url_for("static", ...) carries a content hash; hashed requests are cached for good."""
-    folder = Path(app.static_folder or "")
+    folder = Path(app.static_folder or "").resolve()
 
     def add_fingerprint(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint != "static" or FINGERPRINT in values:
             return
-        fingerprint = _fingerprint_of(folder, str(values.get("filename", "")))
+        # A page names the same few files from many templates: look each up once a request.
+        known: dict[str, str | None] = g.setdefault("static_fingerprints", {})
+        filename = str(values.get("filename", ""))
+        if filename not in known:
+            known[filename] = _fingerprint_of(folder, filename)
+        fingerprint = known[filename]
         if fingerprint is not None:
             values[FINGERPRINT] = fingerprint
 
@@ -69,9 +74,9 @@ def _static_caching(folder: Path) -> Callable[[Response], Response]:
 
 
 def _fingerprint_of(folder: Path, filename: str) -> str | None:
-    """The file's content hash, or None when there is no such file in the folder."""
+    """The file's content hash, or None when there is no such file in the (resolved) folder."""
     path = (folder / filename).resolve()
-    if not path.is_relative_to(folder.resolve()):
+    if not path.is_relative_to(folder):
         return None
     try:
         stat = os.stat(path)

@@ -44,7 +44,7 @@ from gateway.core.rooms import find_membership, get_active_membership
 from gateway.core.time_display import away_text
 from gateway.core.web_sessions import touch_web_session
 from gateway.settings import Settings
-from gateway.store.models import User
+from gateway.store.models import MAX_ROW_ID
 from gateway.web.live_hub import Delivery, Listener, LiveHub, LiveTiming, PresenceChange, StreamEnd
 from gateway.web.request_db import reading, writing
 from gateway.web.security import safe_next
@@ -99,14 +99,24 @@ def parse_last_event_id(value: str | None) -> FeedCursor | None:
     if not value:
         return None
     message_part, _, event_part = value.strip().partition(".")
-    if not message_part.isdigit() or not (event_part.isdigit() or event_part == ""):
+    message_id, event_id = _stored_id(message_part), _stored_id(event_part or "0")
+    if message_id is None or event_id is None:
         return None
-    return FeedCursor(int(message_part), int(event_part or 0))
+    return FeedCursor(message_id, event_id)
 
 
 def parse_after(value: str | None) -> int | None:
     """The `?after=<message id>` of a first connection: the page's newest message."""
-    return int(value) if value and value.isdigit() else None
+    return _stored_id(value or "")
+
+
+def _stored_id(text: str) -> int | None:
+    """A row id in plain ASCII digits, inside the stored range; None for anything else (the
+    browser sends it: thousands of digits or "²" must not reach int())."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
 
 
 def format_ending(lapse: Lapse, room_id: int) -> str:
@@ -204,7 +214,7 @@ def room_stream(room_id: int) -> Response:
                 return Response("no such room\n", 404, mimetype="text/plain")
             return _ended_stream(Lapse.REMOVED, room_id)
         start = _start_cursor(db, room_id)
-        zone = user_zone(db.get_one(User, signed_in.user_id))
+    zone = user_zone(current_user())  # the signed-in user, loaded with the request
     hub = live_hub()
     listener = hub.open(room_id, signed_in.session_id, membership.id)
     if listener is None:

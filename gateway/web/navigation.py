@@ -18,6 +18,7 @@ from gateway.core.bounces import find_address_health
 from gateway.core.inbox import account_unread_counts, tab_unread_counts
 from gateway.core.reports import Moderator
 from gateway.web.context import web_context
+from gateway.web.inbox import shown_account_id
 from gateway.web.request_db import reading
 from gateway.web.session_user import utc_now
 
@@ -34,10 +35,7 @@ def navigation_context() -> dict[str, Any]:
 
 
 def _count_for_header() -> dict[str, Any]:
-    user = g.user
-    account_id = g.signed_in.account_id
-    if account_id is None:
-        account_id = min((account.id for account in user.accounts), default=None)
+    user, account_id = g.user, shown_account_id()
     with reading() as session:
         unread = tab_unread_counts(session, user.id, account_id, now=utc_now())
         pending = account_unread_counts(session, user.id) if len(user.accounts) > 1 else {}

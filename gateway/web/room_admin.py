@@ -173,7 +173,7 @@ def favorite(room_id: int) -> Response:
         on = set_favorite(db, room_id, user.id, _on_off(value)).favorite
         return "Added to your favorites." if on else "Removed from your favorites."
 
-    return _member_action(room_id, action, VIEW_SECTION)
+    return member_action(room_id, action, VIEW_SECTION)
 
 
 @room_admin.post("/rooms/<int:room_id>/hide")
@@ -185,7 +185,7 @@ def hide(room_id: int) -> Response:
         hidden = set_hidden(db, room_id, user.id, _on_off(value)).hidden
         return "Hidden from your list." if hidden else "Shown in your list again."
 
-    return _member_action(room_id, action, VIEW_SECTION)
+    return member_action(room_id, action, VIEW_SECTION)
 
 
 @room_admin.post("/rooms/<int:room_id>/archive")
@@ -197,7 +197,7 @@ def archive(room_id: int) -> Response:
         archived = set_archived(db, room_id, user.id, _on_off(value)).archived
         return "Room archived." if archived else "Room moved back from the archive."
 
-    return _member_action(room_id, action, VIEW_SECTION)
+    return member_action(room_id, action, VIEW_SECTION)
 
 
 @room_admin.post("/rooms/<int:room_id>/notepad")
@@ -209,10 +209,10 @@ def notepad(room_id: int) -> Response:
         save_notepad(db, room_id, user.id, text, now=utc_now())
         return "Notepad saved."
 
-    return _member_action(room_id, action, NOTEPAD_SECTION)
+    return member_action(room_id, action, NOTEPAD_SECTION)
 
 
-def _member_action(
+def member_action(
     room_id: int, action: Callable[[Session, User], str], section: str = ""
 ) -> Response:
     """Run one change as a member of the room (404 otherwise); flash the outcome; back to

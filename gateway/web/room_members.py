@@ -13,24 +13,20 @@ gateway.core.rooms and gateway.core.membership_changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, request
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from gateway.core.errors import DomainError, InvalidInput, NotFound
+from gateway.core.errors import InvalidInput
 from gateway.core.membership_changes import invite_person, remove_from_room, transfer_ownership
-from gateway.core.rooms import get_own_membership, set_member_role
+from gateway.core.rooms import set_member_role
 from gateway.outbound.invitation_mail import queue_invitation_email
 from gateway.store.models import Role, User
-from gateway.web.request_db import writing
-from gateway.web.session_user import current_user, login_required, utc_now, web_context
+from gateway.web.context import row_id
+from gateway.web.room_admin import MEMBERS_SECTION, member_action
+from gateway.web.session_user import login_required, utc_now, web_context
 
 room_members = Blueprint("room_members", __name__)
-
-# The members section's heading: the room page opens there after these forms.
-MEMBERS_SECTION = "sidebar-members-heading"
 
 
 @room_members.post("/rooms/<int:room_id>/invite")
@@ -49,7 +45,7 @@ def invite(room_id: int) -> Response:
             return f"{membership.user.email} was added to the room and emailed an invitation."
         return f"{membership.user.display_name} was added to the room."
 
-    return _members_action(room_id, action)
+    return member_action(room_id, action, MEMBERS_SECTION)
 
 
 @room_members.post("/rooms/<int:room_id>/members/<int:user_id>/role")
@@ -61,7 +57,7 @@ def change_role(room_id: int, user_id: int) -> Response:
         membership = set_member_role(db, room_id, user.id, user_id, _role(role))
         return f"{membership.user.display_name} is now {membership.role.value}."
 
-    return _members_action(room_id, action)
+    return member_action(room_id, action, MEMBERS_SECTION)
 
 
 @room_members.post("/rooms/<int:room_id>/members/<int:user_id>/remove")
@@ -71,38 +67,21 @@ def remove(room_id: int, user_id: int) -> Response:
         removed = remove_from_room(db, room_id, user_id, actor_id=user.id, now=utc_now())
         return f"{removed.user.display_name} was removed from the room."
 
-    return _members_action(room_id, action)
+    return member_action(room_id, action, MEMBERS_SECTION)
 
 
 @room_members.post("/rooms/<int:room_id>/owner")
 @login_required
 def hand_over(room_id: int) -> Response:
-    chosen = request.form.get("user_id", "")
+    chosen = request.form.get("user_id", type=row_id)
 
     def action(db: Session, user: User) -> str:
-        if not chosen.isdigit():
+        if chosen is None:
             raise InvalidInput("Choose the member who will own the room.")
-        owner = transfer_ownership(db, room_id, int(chosen), actor_id=user.id, now=utc_now())
+        owner = transfer_ownership(db, room_id, chosen, actor_id=user.id, now=utc_now())
         return f"{owner.user.display_name} now owns the room; you are an admin."
 
-    return _members_action(room_id, action)
-
-
-def _members_action(room_id: int, action: Callable[[Session, User], str]) -> Response:
-    """Run one change as a member of the room (404 otherwise); flash the outcome."""
-    user = current_user()
-    try:
-        with writing() as db:
-            try:
-                get_own_membership(db, room_id, user.id)
-            except NotFound:
-                abort(404)
-            done = action(db, user)
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("rooms.room_page", room_id=room_id, _anchor=MEMBERS_SECTION), 303)
+    return member_action(room_id, action, MEMBERS_SECTION)
 
 
 def _role(value: str) -> Role:

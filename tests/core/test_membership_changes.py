@@ -25,16 +25,13 @@ from gateway.core.users import add_user, find_user_by_email
 from gateway.store.database import Database
 from gateway.store.models import Message, Notification, Origin, Role, Room, RoomKind, User
 
-from support import World
+from support import World, add_carol
 
 
 @pytest.fixture
 def carol(database: Database, world: World, now: datetime) -> User:
     """A third member of the room, made an admin by Alice."""
-    with database.transaction() as session:
-        carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
-        add_member(session, session.get_one(Room, world.room.id), carol, now=now, role=Role.ADMIN)
-    return carol
+    return add_carol(database, world, now, role=Role.ADMIN)
 
 
 def _active_role(database: Database, room_id: int, user_id: int) -> Role | None:

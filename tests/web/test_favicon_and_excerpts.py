@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import pytest
 from flask.testing import FlaskClient
 
 from gateway.core.messages import list_messages, post_message
@@ -65,6 +66,14 @@ def _signed_in_page(client: FlaskClient, world: World, path: str) -> str:
 # --- the excerpt of a reply's parent ------------------------------------------------------
 
 
+@pytest.fixture
+def relay_settings(settings: Settings, recording_relay: RecordingRelay) -> Settings:
+    """The test settings with the recording relay as the outbound relay."""
+    return dataclasses.replace(
+        settings, relay=RelaySettings(host=recording_relay.host, port=recording_relay.port)
+    )
+
+
 def test_an_emailed_reply_quotes_its_parent_as_read_on_the_page_and_in_the_email(
     client: FlaskClient,
     database: Database,
@@ -73,10 +82,8 @@ def test_an_emailed_reply_quotes_its_parent_as_read_on_the_page_and_in_the_email
     keys: ReplyKeys,
     now: datetime,
     recording_relay: RecordingRelay,
+    relay_settings: Settings,
 ) -> None:
-    relay_settings = dataclasses.replace(
-        settings, relay=RelaySettings(host=recording_relay.host, port=recording_relay.port)
-    )
     with database.transaction() as session:
         room = get_room(session, world.room.id)
         carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
@@ -116,15 +123,12 @@ def test_an_emailed_reply_quotes_its_parent_as_read_on_the_page_and_in_the_email
 
 def test_a_message_that_answers_nothing_has_no_reply_line_in_its_email(
     database: Database,
-    settings: Settings,
     world: World,
     keys: ReplyKeys,
     now: datetime,
     recording_relay: RecordingRelay,
+    relay_settings: Settings,
 ) -> None:
-    relay_settings = dataclasses.replace(
-        settings, relay=RelaySettings(host=recording_relay.host, port=recording_relay.port)
-    )
     with database.transaction() as session:
         post_message(session, world.room.id, world.alice.id, "Hello", origin=Origin.WEB, now=now)
     run_outbound_once(database, relay_settings, keys, now=now)

@@ -19,14 +19,13 @@ from flask.testing import FlaskClient
 from gateway.cli import main
 from gateway.core.api_keys import create_api_key
 from gateway.core.messages import post_message
-from gateway.core.rooms import add_member, create_room
-from gateway.core.users import add_user
+from gateway.core.rooms import create_room
 from gateway.core.web_sessions import SESSION_LIFETIME
 from gateway.settings import Settings
 from gateway.store.database import Database
-from gateway.store.models import Origin, Room, User
+from gateway.store.models import Origin, User
 
-from support import World
+from support import World, add_carol
 from web_support import Clock, EventReader, csrf_token, post_from_elsewhere, signed_in_client
 
 RemoveBob = Callable[[Flask, FlaskClient, World], None]
@@ -35,10 +34,7 @@ RemoveBob = Callable[[Flask, FlaskClient, World], None]
 @pytest.fixture
 def carol(database: Database, world: World, now: datetime) -> User:
     """A third member of the room, who stays."""
-    with database.transaction() as session:
-        carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
-        add_member(session, session.get_one(Room, world.room.id), carol, now=now)
-    return carol
+    return add_carol(database, world, now)
 
 
 def _follow(open_stream: Callable, client: FlaskClient, room_id: int) -> EventReader:

@@ -5,6 +5,7 @@ dismissing a report, which records who and when."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
@@ -23,7 +24,7 @@ from gateway.store.models import Origin, Report, ReportReason, ReportState, Room
 from gateway.web.app import create_app
 
 from support import World
-from web_support import Clock, csrf_token, sign_in
+from web_support import Clock, sign_in, switch_user
 
 OPERATOR = "olga@example.com"
 
@@ -76,13 +77,7 @@ def reports(database: Database, world: World, people: dict[str, User], now: date
 
 @pytest.fixture
 def as_user(client: FlaskClient) -> Callable[[User], str]:
-    def sign_in_as(user: User) -> str:
-        with client.session_transaction() as cookie:
-            cookie.clear()
-        sign_in(client, user)
-        return csrf_token(client, "/rooms/new")
-
-    return sign_in_as
+    return functools.partial(switch_user, client)
 
 
 def _report(database: Database, report_id: int) -> Report:

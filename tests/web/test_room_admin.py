@@ -7,6 +7,7 @@ answers 404. The side panel is rendered as the room page renders it (inside a re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -30,7 +31,7 @@ from gateway.store.models import Block, Membership, Origin, Report, Role, Room, 
 from gateway.web.room_admin import sidebar_context
 
 from support import World
-from web_support import Clock, csrf_token, sign_in
+from web_support import Clock, post_form, sign_in, switch_user, take_flashes
 
 
 @pytest.fixture
@@ -42,23 +43,7 @@ def carol(database: Database, now: datetime) -> User:
 @pytest.fixture
 def as_user(client: FlaskClient) -> Callable[[User], str]:
     """Sign a user in on the client; returns the CSRF token its forms carry."""
-
-    def sign_in_as(user: User) -> str:
-        with client.session_transaction() as cookie:
-            cookie.clear()
-        sign_in(client, user)
-        return csrf_token(client, "/rooms/new")
-
-    return sign_in_as
-
-
-def _post(client: FlaskClient, path: str, token: str, **form: str) -> TestResponse:
-    return client.post(path, data={"csrf_token": token, **form})
-
-
-def _flashes(client: FlaskClient) -> list[tuple[str, str]]:
-    with client.session_transaction() as cookie:
-        return list(cookie.pop("_flashes", []))
+    return functools.partial(switch_user, client)
 
 
 def _membership(database: Database, room_id: int, user_id: int) -> Membership | None:
@@ -143,9 +128,9 @@ def test_a_non_member_guessing_room_message_and_user_ids_gets_404(
         (f"/users/{world.bob.id}/unblock", {}),
         ("/users/999999/block", {}),
     ):
-        assert _post(client, path, token, **form).status_code == 404, path
+        assert post_form(client, path, token, **form).status_code == 404, path
     assert client.get(f"/rooms/{room}/messages/{message_id}/report").status_code == 404
-    assert _flashes(client) == []
+    assert take_flashes(client) == []
 
 
 # --- invite, roles, leave ----------------------------------------------------------------------
@@ -155,9 +140,9 @@ def test_the_owner_invites_by_address(
     client: FlaskClient, as_user, world: World, carol: User, database: Database
 ) -> None:
     token = as_user(world.alice)
-    response = _post(client, f"/rooms/{world.room.id}/invite", token, email="Carol@example.net")
+    response = post_form(client, f"/rooms/{world.room.id}/invite", token, email="Carol@example.net")
     _assert_back_to_room(response, world.room.id)
-    assert _flashes(client) == [("success", "Carol Chen was added to the room.")]
+    assert take_flashes(client) == [("success", "Carol Chen was added to the room.")]
     membership = _membership(database, world.room.id, carol.id)
     assert membership is not None and membership.role == Role.MEMBER
 
@@ -167,15 +152,17 @@ def test_refused_invites_flash_the_reason_and_add_nobody(
 ) -> None:
     token = as_user(world.bob)
     _assert_back_to_room(
-        _post(client, f"/rooms/{world.room.id}/invite", token, email=carol.email), world.room.id
+        post_form(client, f"/rooms/{world.room.id}/invite", token, email=carol.email), world.room.id
     )
-    assert _flashes(client) == [("error", "Only the room's owner or an admin can invite people.")]
+    assert take_flashes(client) == [
+        ("error", "Only the room's owner or an admin can invite people.")
+    ]
     token = as_user(world.alice)
-    _post(client, f"/rooms/{world.room.id}/invite", token, email="ghost@@example.com")
-    [(category, text)] = _flashes(client)
+    post_form(client, f"/rooms/{world.room.id}/invite", token, email="ghost@@example.com")
+    [(category, text)] = take_flashes(client)
     assert category == "error" and "ghost@@example.com" in text
-    _post(client, f"/rooms/{world.room.id}/invite", token, email=carol.email, role="boss")
-    assert _flashes(client) == [("error", "Choose a role: admin or member.")]
+    post_form(client, f"/rooms/{world.room.id}/invite", token, email=carol.email, role="boss")
+    assert take_flashes(client) == [("error", "Choose a role: admin or member.")]
     assert _membership(database, world.room.id, carol.id) is None
 
 
@@ -184,11 +171,11 @@ def test_the_owner_changes_a_members_role(
 ) -> None:
     token = as_user(world.alice)
     path = f"/rooms/{world.room.id}/members/{world.bob.id}/role"
-    _assert_back_to_room(_post(client, path, token, role="admin"), world.room.id)
-    assert _flashes(client) == [("success", "Bob Baker is now admin.")]
+    _assert_back_to_room(post_form(client, path, token, role="admin"), world.room.id)
+    assert take_flashes(client) == [("success", "Bob Baker is now admin.")]
     assert _membership(database, world.room.id, world.bob.id).role == Role.ADMIN
-    _post(client, path, token, role="owner")
-    assert _flashes(client)[0][0] == "error"
+    post_form(client, path, token, role="owner")
+    assert take_flashes(client)[0][0] == "error"
     assert _membership(database, world.room.id, world.bob.id).role == Role.ADMIN
 
 
@@ -196,9 +183,9 @@ def test_leaving_goes_to_the_rooms_list(
     client: FlaskClient, as_user, world: World, database: Database
 ) -> None:
     token = as_user(world.bob)
-    response = _post(client, f"/rooms/{world.room.id}/leave", token)
+    response = post_form(client, f"/rooms/{world.room.id}/leave", token)
     assert response.status_code == 303 and response.headers["Location"].endswith("/rooms")
-    assert _flashes(client) == [("success", "You left Website redesign.")]
+    assert take_flashes(client) == [("success", "You left Website redesign.")]
     assert _membership(database, world.room.id, world.bob.id) is None
 
 
@@ -206,8 +193,8 @@ def test_the_owner_is_told_to_name_an_admin_before_leaving(
     client: FlaskClient, as_user, world: World, database: Database
 ) -> None:
     token = as_user(world.alice)
-    _assert_back_to_room(_post(client, f"/rooms/{world.room.id}/leave", token), world.room.id)
-    [(category, text)] = _flashes(client)
+    _assert_back_to_room(post_form(client, f"/rooms/{world.room.id}/leave", token), world.room.id)
+    [(category, text)] = take_flashes(client)
     assert category == "error" and "make another member an admin" in text
     assert _membership(database, world.room.id, world.alice.id) is not None
 
@@ -220,12 +207,12 @@ def test_favorite_toggles_on_and_off(
 ) -> None:
     token = as_user(world.bob)
     path = f"/rooms/{world.room.id}/favorite"
-    _assert_back_to_room(_post(client, path, token, value="on"), world.room.id)
+    _assert_back_to_room(post_form(client, path, token, value="on"), world.room.id)
     assert _membership(database, world.room.id, world.bob.id).favorite is True
-    _post(client, path, token, value="maybe")
-    assert _flashes(client)[-1] == ("error", "Choose on or off.")
+    post_form(client, path, token, value="maybe")
+    assert take_flashes(client)[-1] == ("error", "Choose on or off.")
     assert _membership(database, world.room.id, world.bob.id).favorite is True
-    _post(client, path, token, value="off")
+    post_form(client, path, token, value="off")
     assert _membership(database, world.room.id, world.bob.id).favorite is False
 
 
@@ -234,14 +221,14 @@ def test_group_rooms_archive_but_do_not_hide(
 ) -> None:
     direct = _room(database, world, RoomKind.DIRECT, now)
     token = as_user(world.bob)
-    _post(client, f"/rooms/{world.room.id}/hide", token, value="on")
-    assert _flashes(client) == [
+    post_form(client, f"/rooms/{world.room.id}/hide", token, value="on")
+    assert take_flashes(client) == [
         ("error", "Only direct conversations and interviews can be hidden.")
     ]
-    _post(client, f"/rooms/{world.room.id}/archive", token, value="on")
-    _post(client, f"/rooms/{direct.id}/hide", token, value="on")
-    _post(client, f"/rooms/{direct.id}/archive", token, value="on")
-    assert _flashes(client)[-1] == ("error", "Only group rooms can be archived.")
+    post_form(client, f"/rooms/{world.room.id}/archive", token, value="on")
+    post_form(client, f"/rooms/{direct.id}/hide", token, value="on")
+    post_form(client, f"/rooms/{direct.id}/archive", token, value="on")
+    assert take_flashes(client)[-1] == ("error", "Only group rooms can be archived.")
     group, dm = (_membership(database, r, world.bob.id) for r in (world.room.id, direct.id))
     assert (group.archived, group.hidden, dm.hidden, dm.archived) == (True, False, True, False)
 
@@ -251,10 +238,10 @@ def test_the_notepad_is_saved_and_too_long_a_one_is_refused(
 ) -> None:
     token = as_user(world.bob)
     path = f"/rooms/{world.room.id}/notepad"
-    _assert_back_to_room(_post(client, path, token, notepad="- call Alice"), world.room.id)
-    assert _flashes(client) == [("success", "Notepad saved.")]
-    _post(client, path, token, notepad="x" * 20_001)
-    assert _flashes(client)[0][0] == "error"
+    _assert_back_to_room(post_form(client, path, token, notepad="- call Alice"), world.room.id)
+    assert take_flashes(client) == [("success", "Notepad saved.")]
+    post_form(client, path, token, notepad="x" * 20_001)
+    assert take_flashes(client)[0][0] == "error"
     assert _membership(database, world.room.id, world.bob.id).notepad == "- call Alice"
 
 
@@ -266,14 +253,14 @@ def test_blocking_someone_in_a_shared_room_and_unblocking(
 ) -> None:
     token = as_user(world.bob)
     form = {"room_id": str(world.room.id)}
-    response = _post(client, f"/users/{world.alice.id}/block", token, **form)
+    response = post_form(client, f"/users/{world.alice.id}/block", token, **form)
     _assert_back_to_room(response, world.room.id)
-    [(category, text)] = _flashes(client)
+    [(category, text)] = take_flashes(client)
     assert category == "success" and text.startswith("You blocked Alice Archer.")
     assert _membership(database, world.room.id, world.bob.id) is not None
     with database.read_session() as session:
         assert session.query(Block).count() == 1
-    response = _post(client, f"/users/{world.alice.id}/unblock", token)
+    response = post_form(client, f"/users/{world.alice.id}/unblock", token)
     assert response.status_code == 303 and response.headers["Location"].endswith("/rooms")
     with database.read_session() as session:
         assert session.query(Block).count() == 0
@@ -283,13 +270,13 @@ def test_a_blocked_user_who_left_every_shared_room_can_still_be_unblocked(
     client: FlaskClient, as_user, world: World, database: Database, now: datetime
 ) -> None:
     token = as_user(world.alice)
-    _post(client, f"/users/{world.bob.id}/block", token)
+    post_form(client, f"/users/{world.bob.id}/block", token)
     with database.transaction() as session:
         session.get(
             Membership, find_membership(session, world.room.id, world.bob.id).id
         ).left_at = now
-    assert _post(client, f"/users/{world.bob.id}/block", token).status_code == 404
-    assert _post(client, f"/users/{world.bob.id}/unblock", token).status_code == 303
+    assert post_form(client, f"/users/{world.bob.id}/block", token).status_code == 404
+    assert post_form(client, f"/users/{world.bob.id}/unblock", token).status_code == 303
     with database.read_session() as session:
         assert session.query(Block).count() == 0
 
@@ -299,9 +286,9 @@ def test_blocking_yourself_or_a_contract_partner_is_refused(
 ) -> None:
     _room(database, world, RoomKind.CONTRACT, now)
     token = as_user(world.bob)
-    assert _post(client, f"/users/{world.bob.id}/block", token).status_code == 404
-    _post(client, f"/users/{world.alice.id}/block", token)
-    assert _flashes(client) == [
+    assert post_form(client, f"/users/{world.bob.id}/block", token).status_code == 404
+    post_form(client, f"/users/{world.alice.id}/block", token)
+    assert take_flashes(client) == [
         (
             "error",
             "You cannot block someone you have an active contract with. End the contract first.",
@@ -326,9 +313,11 @@ def test_reporting_a_message_through_the_form(
     for value in ("payment", "contact", "link", "abuse"):
         assert f'value="{value}"' in html
     assert "Pay me on PayPal" in html and "23 Nov 2026, 09:30 UTC" in html
-    _assert_back_to_room(_post(client, path, token, reason="payment", note="twice"), world.room.id)
-    assert _flashes(client)[0][0] == "success"
-    _post(client, path, token, reason="contact", note="")
+    _assert_back_to_room(
+        post_form(client, path, token, reason="payment", note="twice"), world.room.id
+    )
+    assert take_flashes(client)[0][0] == "success"
+    post_form(client, path, token, reason="contact", note="")
     with database.read_session() as session:
         reports = session.query(Report).all()
     assert [(r.reporter_id, r.reason.value, r.note) for r in reports] == [
@@ -343,7 +332,7 @@ def test_a_report_without_a_reason_is_shown_again_with_the_error(
     message_id = _message(database, world.room.id, world.bob.id, "hello", now)
     token = as_user(world.alice)
     path = f"/rooms/{world.room.id}/messages/{message_id}/report"
-    response = _post(client, path, token, reason="", note="keep this note")
+    response = post_form(client, path, token, reason="", note="keep this note")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Choose a reason" in html and "keep this note" in html
@@ -358,7 +347,7 @@ def test_your_own_message_cannot_be_reported(
     token = as_user(world.alice)
     path = f"/rooms/{world.room.id}/messages/{message_id}/report"
     assert client.get(path).status_code == 403
-    assert _post(client, path, token, reason="abuse").status_code == 403
+    assert post_form(client, path, token, reason="abuse").status_code == 403
     with database.read_session() as session:
         assert session.query(Report).count() == 0
 
@@ -389,9 +378,9 @@ def test_starting_a_direct_conversation_opens_it_and_reuses_it(
     client: FlaskClient, as_user, world: World, carol: User, database: Database
 ) -> None:
     token = as_user(world.alice)
-    first = _post(client, "/rooms/new", token, kind="direct", email=carol.email)
+    first = post_form(client, "/rooms/new", token, kind="direct", email=carol.email)
     assert first.status_code == 303
-    again = _post(client, "/rooms/new", token, kind="direct", email=carol.email)
+    again = post_form(client, "/rooms/new", token, kind="direct", email=carol.email)
     assert again.headers["Location"] == first.headers["Location"]
     with database.read_session() as session:
         direct = session.query(Room).filter(Room.kind == RoomKind.DIRECT).one()
@@ -404,7 +393,7 @@ def test_starting_a_group_room_with_addresses(
 ) -> None:
     token = as_user(world.alice)
     members = f"{world.bob.email},\n{carol.email}; "
-    response = _post(client, "/rooms/new", token, kind="group", title="Launch", members=members)
+    response = post_form(client, "/rooms/new", token, kind="group", title="Launch", members=members)
     assert response.status_code == 303
     room_id = int(response.headers["Location"].rsplit("/", 1)[1])
     assert _membership(database, room_id, carol.id) is not None
@@ -415,12 +404,12 @@ def test_a_bad_new_conversation_form_is_shown_again(
     client: FlaskClient, as_user, world: World, database: Database
 ) -> None:
     token = as_user(world.alice)
-    response = _post(client, "/rooms/new", token, kind="direct", email="ghost@example.com")
+    response = post_form(client, "/rooms/new", token, kind="direct", email="ghost@example.com")
     assert response.status_code == 422
     assert "No user with address ghost@example.com" in response.get_data(as_text=True)
-    response = _post(client, "/rooms/new", token, kind="group", title="  ", members="")
+    response = post_form(client, "/rooms/new", token, kind="group", title="  ", members="")
     assert response.status_code == 400
-    assert _post(client, "/rooms/new", token, kind="circle").status_code == 400
+    assert post_form(client, "/rooms/new", token, kind="circle").status_code == 400
     with database.read_session() as session:
         assert session.query(Room).count() == 1
 
@@ -433,9 +422,10 @@ def test_past_the_daily_limit_new_conversations_answer_429(
     clock.advance(minutes=5)
     for number in range(limit - 1):  # "Website redesign" was the first
         assert (
-            _post(client, "/rooms/new", token, kind="group", title=f"R{number}").status_code == 303
+            post_form(client, "/rooms/new", token, kind="group", title=f"R{number}").status_code
+            == 303
         )
-    response = _post(client, "/rooms/new", token, kind="group", title="One too many")
+    response = post_form(client, "/rooms/new", token, kind="group", title="One too many")
     assert response.status_code == 429
     assert (
         f"You can start at most {limit} new conversations a day. "
@@ -444,7 +434,7 @@ def test_past_the_daily_limit_new_conversations_answer_429(
         in response.get_data(as_text=True)
     )
     clock.advance(days=1)
-    assert _post(client, "/rooms/new", token, kind="group", title="Tomorrow").status_code == 303
+    assert post_form(client, "/rooms/new", token, kind="group", title="Tomorrow").status_code == 303
 
 
 # --- the side panel ------------------------------------------------------------------------------
@@ -525,7 +515,7 @@ def test_the_sidebar_shows_who_the_viewer_blocked(
     app: Flask, client: FlaskClient, as_user, world: World
 ) -> None:
     token = as_user(world.bob)
-    _post(client, f"/users/{world.alice.id}/block", token)
+    post_form(client, f"/users/{world.alice.id}/block", token)
     html = _render_sidebar(app, world.room.id, world.bob.id)
     assert f"/users/{world.alice.id}/unblock" in html
     assert f"/users/{world.bob.id}/unblock" not in _render_sidebar(
@@ -537,7 +527,9 @@ def test_the_notepad_is_private_to_its_member(
     app: Flask, client: FlaskClient, as_user, world: World
 ) -> None:
     token = as_user(world.bob)
-    _post(client, f"/rooms/{world.room.id}/notepad", token, notepad="# Secret plan\n- raise rates")
+    post_form(
+        client, f"/rooms/{world.room.id}/notepad", token, notepad="# Secret plan\n- raise rates"
+    )
     own = _render_sidebar(app, world.room.id, world.bob.id)
     assert "<h3>Secret plan</h3>" in own and "<li>raise rates</li>" in own
     assert "# Secret plan" in own  # the textarea holds the source
@@ -550,7 +542,7 @@ def test_script_in_the_notepad_comes_out_sanitized(
 ) -> None:
     token = as_user(world.bob)
     payload = "<script>alert(1)</script><img src=x onerror=alert(2)> [x](javascript:alert(3))"
-    _post(client, f"/rooms/{world.room.id}/notepad", token, notepad=payload)
+    post_form(client, f"/rooms/{world.room.id}/notepad", token, notepad=payload)
     html = _render_sidebar(app, world.room.id, world.bob.id)
     assert "<script>" not in html and "<img" not in html
     assert 'href="javascript' not in html

@@ -4,6 +4,7 @@ posts in the room), and the system notes these leave in the room."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -13,7 +14,6 @@ from email.message import EmailMessage
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from werkzeug.test import TestResponse
 
 from gateway.core.messages import list_messages
 from gateway.core.rooms import add_member, find_membership, get_room
@@ -22,37 +22,19 @@ from gateway.store.database import Database
 from gateway.store.models import Origin, OutboxEmail, Role, Room, User
 
 from smtp_gateway import SMTPGateway
-from support import MAIL_DOMAIN, World, reply_email
-from web_support import csrf_token, sign_in
+from support import MAIL_DOMAIN, World, add_carol, reply_email
+from web_support import csrf_token, post_form, switch_user, take_flashes
 
 
 @pytest.fixture
 def carol(database: Database, world: World, now: datetime) -> User:
     """An admin of the room."""
-    with database.transaction() as session:
-        carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
-        add_member(session, session.get_one(Room, world.room.id), carol, now=now, role=Role.ADMIN)
-    return carol
+    return add_carol(database, world, now, role=Role.ADMIN)
 
 
 @pytest.fixture
 def as_user(client: FlaskClient) -> Callable[[User], str]:
-    def sign_in_as(user: User) -> str:
-        with client.session_transaction() as cookie:
-            cookie.clear()
-        sign_in(client, user)
-        return csrf_token(client, "/rooms/new")
-
-    return sign_in_as
-
-
-def _post(client: FlaskClient, path: str, token: str, **form: str) -> TestResponse:
-    return client.post(path, data={"csrf_token": token, **form})
-
-
-def _flashes(client: FlaskClient) -> list[tuple[str, str]]:
-    with client.session_transaction() as cookie:
-        return list(cookie.pop("_flashes", []))
+    return functools.partial(switch_user, client)
 
 
 def _role(database: Database, room_id: int, user_id: int) -> Role | None:
@@ -69,10 +51,10 @@ def test_owner_removes_a_member_and_the_room_shows_a_system_note(
     client: FlaskClient, as_user: Callable[[User], str], database: Database, world: World
 ) -> None:
     token = as_user(world.alice)
-    response = _post(client, f"/rooms/{world.room.id}/members/{world.bob.id}/remove", token)
+    response = post_form(client, f"/rooms/{world.room.id}/members/{world.bob.id}/remove", token)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/rooms/{world.room.id}#sidebar-members-heading")
-    assert _flashes(client) == [("success", "Bob Baker was removed from the room.")]
+    assert take_flashes(client) == [("success", "Bob Baker was removed from the room.")]
     assert _role(database, world.room.id, world.bob.id) is None
     html = client.get(f"/rooms/{world.room.id}").get_data(as_text=True)
     note = re.search(r'<li class="message message--system[^>]*>(.*?)</li>', html, re.S)
@@ -84,7 +66,7 @@ def test_owner_removes_a_member_and_the_room_shows_a_system_note(
 def test_the_removed_member_can_no_longer_open_the_room(
     client: FlaskClient, as_user: Callable[[User], str], world: World
 ) -> None:
-    _post(client, f"/rooms/{world.room.id}/members/{world.bob.id}/remove", as_user(world.alice))
+    post_form(client, f"/rooms/{world.room.id}/members/{world.bob.id}/remove", as_user(world.alice))
     as_user(world.bob)
     assert client.get(f"/rooms/{world.room.id}").status_code == 404
 
@@ -101,8 +83,8 @@ def test_an_admin_cannot_remove_another_admin(
         dave = add_user(session, "dave@example.net", name="Dave Dunn", now=now)
         add_member(session, session.get_one(Room, world.room.id), dave, now=now, role=Role.ADMIN)
     token = as_user(carol)
-    _post(client, f"/rooms/{world.room.id}/members/{dave.id}/remove", token)
-    assert _flashes(client) == [("error", "Only the room's owner can remove an admin.")]
+    post_form(client, f"/rooms/{world.room.id}/members/{dave.id}/remove", token)
+    assert take_flashes(client) == [("error", "Only the room's owner can remove an admin.")]
     assert _role(database, world.room.id, dave.id) == Role.ADMIN
 
 
@@ -116,7 +98,7 @@ def test_a_stranger_posting_a_removal_gets_404(
     with database.transaction() as session:
         eve = add_user(session, "eve@example.net", name="Eve", now=now)
     token = as_user(eve)
-    response = _post(client, f"/rooms/{world.room.id}/members/{world.bob.id}/remove", token)
+    response = post_form(client, f"/rooms/{world.room.id}/members/{world.bob.id}/remove", token)
     assert response.status_code == 404
     assert _role(database, world.room.id, world.bob.id) == Role.MEMBER
 
@@ -145,9 +127,9 @@ def test_owner_transfers_ownership_and_becomes_admin(
     client: FlaskClient, as_user: Callable[[User], str], database: Database, world: World
 ) -> None:
     token = as_user(world.alice)
-    response = _post(client, f"/rooms/{world.room.id}/owner", token, user_id=str(world.bob.id))
+    response = post_form(client, f"/rooms/{world.room.id}/owner", token, user_id=str(world.bob.id))
     assert response.status_code == 303
-    assert _flashes(client) == [("success", "Bob Baker now owns the room; you are an admin.")]
+    assert take_flashes(client) == [("success", "Bob Baker now owns the room; you are an admin.")]
     assert _role(database, world.room.id, world.bob.id) == Role.OWNER
     assert _role(database, world.room.id, world.alice.id) == Role.ADMIN
     html = client.get(f"/rooms/{world.room.id}").get_data(as_text=True)
@@ -163,8 +145,8 @@ def test_an_admin_cannot_transfer_ownership(
     carol: User,
 ) -> None:
     token = as_user(carol)
-    _post(client, f"/rooms/{world.room.id}/owner", token, user_id=str(carol.id))
-    assert _flashes(client) == [("error", "Only the room's owner can hand the room over.")]
+    post_form(client, f"/rooms/{world.room.id}/owner", token, user_id=str(carol.id))
+    assert take_flashes(client) == [("error", "Only the room's owner can hand the room over.")]
     assert _role(database, world.room.id, world.alice.id) == Role.OWNER
 
 
@@ -181,9 +163,9 @@ def test_inviting_an_unknown_address_stages_a_user_and_emails_an_invitation(
     client: FlaskClient, as_user: Callable[[User], str], database: Database, world: World
 ) -> None:
     token = as_user(world.alice)
-    response = _post(client, f"/rooms/{world.room.id}/invite", token, email="dana@example.org")
+    response = post_form(client, f"/rooms/{world.room.id}/invite", token, email="dana@example.org")
     assert response.status_code == 303
-    assert _flashes(client) == [
+    assert take_flashes(client) == [
         ("success", "dana@example.org was added to the room and emailed an invitation.")
     ]
     with database.read_session() as session:
@@ -215,7 +197,9 @@ def test_answering_the_invitation_by_email_posts_in_the_room(
     world: World,
     smtp_gateway: SMTPGateway,
 ) -> None:
-    _post(client, f"/rooms/{world.room.id}/invite", as_user(world.alice), email="dana@example.org")
+    post_form(
+        client, f"/rooms/{world.room.id}/invite", as_user(world.alice), email="dana@example.org"
+    )
     reply_to = _invitation(database)["Reply-To"].addresses[0].addr_spec
     raw = reply_email("dana@example.org", reply_to, "Thanks, glad to join!")
     transcript = smtp_gateway.deliver(raw, mail_from="dana@example.org", rcpt_to=[reply_to])
@@ -236,7 +220,9 @@ def test_inviting_an_existing_user_sends_no_invitation(
 ) -> None:
     with database.transaction() as session:
         add_user(session, "dave@example.net", name="Dave Dunn", now=now)
-    _post(client, f"/rooms/{world.room.id}/invite", as_user(world.alice), email="dave@example.net")
-    assert _flashes(client) == [("success", "Dave Dunn was added to the room.")]
+    post_form(
+        client, f"/rooms/{world.room.id}/invite", as_user(world.alice), email="dave@example.net"
+    )
+    assert take_flashes(client) == [("success", "Dave Dunn was added to the room.")]
     with database.read_session() as session:
         assert session.scalar(select(OutboxEmail).where(OutboxEmail.kind == "invitation")) is None

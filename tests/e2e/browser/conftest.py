@@ -4,7 +4,8 @@ database, driven by Debian's headless Chromium through Playwright.
 `gateway` starts both servers in this process (so the app clock can be moved: the edit
 window) on ephemeral ports; `browser` is one Chromium for the whole session; `page_for(user)`
 opens a fresh browser context already signed in as `user` (the session cookie a sign-in
-would set), and `screenshot(page, name)` saves test-artifacts/screenshots/<name>.png.
+would set), and `screenshot(page, name)` saves test-artifacts/screenshots/<name>.png
+(`screenshot_both_widths(page, name)` saves <name>-1280 and <name>-375).
 Every page records dialogs, console errors and the `window.__xss` canary for the XSS checks.
 """
 
@@ -174,5 +175,20 @@ def screenshot() -> Callable[[object, str], Path]:
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         return path
+
+    return save
+
+
+@pytest.fixture
+def screenshot_both_widths(
+    screenshot: Callable[[object, str], Path],
+) -> Callable[[object, str], None]:
+    """Saves <name>-1280 and <name>-375 (a small screen), then puts the page back at 1280."""
+
+    def save(page: object, name: str) -> None:
+        screenshot(page, f"{name}-1280")
+        page.set_viewport_size({"width": 375, "height": 800})  # type: ignore[attr-defined]
+        screenshot(page, f"{name}-375")
+        page.set_viewport_size({"width": 1280, "height": 720})  # type: ignore[attr-defined]
 
     return save

@@ -16,15 +16,13 @@ import pytest
 
 from gateway.core.messages import post_message
 from gateway.core.reports import report_message
-from gateway.core.rooms import add_member
-from gateway.core.users import add_user
 from gateway.outbound.delivery import deliver_due
 from gateway.settings import RelaySettings
 from gateway.store.database import Database
-from gateway.store.models import Origin, ReportReason, Room, User
+from gateway.store.models import Origin, ReportReason, User
 
 from recording_relay import RecordingRelay
-from support import World, reply_email
+from support import World, add_carol, reply_email
 
 pytestmark = pytest.mark.e2e
 
@@ -33,10 +31,7 @@ NOTE = "li.message--system"
 
 @pytest.fixture
 def carol(database: Database, world: World, now: datetime) -> User:
-    with database.transaction() as session:
-        carol = add_user(session, "carol@example.net", name="Carol Chen", now=now)
-        add_member(session, session.get_one(Room, world.room.id), carol, now=now)
-    return carol
+    return add_carol(database, world, now)
 
 
 @pytest.fixture
@@ -51,15 +46,13 @@ def relay() -> Iterator[RecordingRelay]:
     relay.stop()
 
 
-def _both_widths(page, screenshot: Callable, name: str) -> None:
-    screenshot(page, f"{name}-1280")
-    page.set_viewport_size({"width": 375, "height": 800})
-    screenshot(page, f"{name}-375")
-    page.set_viewport_size({"width": 1280, "height": 720})
-
-
 def test_owner_removes_a_member_and_every_page_hears_of_it(
-    world: World, carol: User, gateway, page_for: Callable, screenshot: Callable
+    world: World,
+    carol: User,
+    gateway,
+    page_for: Callable,
+    screenshot: Callable,
+    screenshot_both_widths: Callable,
 ) -> None:
     bobs_page, _ = page_for(world.bob)
     bobs_page.goto(f"/rooms/{world.room.id}")
@@ -70,7 +63,7 @@ def test_owner_removes_a_member_and_every_page_hears_of_it(
     page, watch = page_for(world.alice)
     page.goto(f"/rooms/{world.room.id}")
     page.locator("#sidebar-members-heading").scroll_into_view_if_needed()
-    _both_widths(page, screenshot, "room-members")
+    screenshot_both_widths(page, "room-members")
 
     page.get_by_role("button", name="Remove Bob Baker").click()
     page.get_by_text("Bob Baker was removed from the room.").wait_for()
@@ -143,7 +136,7 @@ def test_a_room_owner_resolves_a_report_on_the_moderator_page(
     now: datetime,
     gateway,
     page_for: Callable,
-    screenshot: Callable,
+    screenshot_both_widths: Callable,
 ) -> None:
     with database.transaction() as session:
         for text, reason in (
@@ -158,7 +151,7 @@ def test_a_room_owner_resolves_a_report_on_the_moderator_page(
     page.goto("/reports")
     cards = page.locator(".report-card")
     assert cards.count() == 2
-    _both_widths(page, screenshot, "moderator-reports")
+    screenshot_both_widths(page, "moderator-reports")
 
     card = cards.filter(has_text="Pay me on PayPal instead")
     card.get_by_role("button", name=re.compile("^Resolve")).click()

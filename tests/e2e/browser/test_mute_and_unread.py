@@ -35,15 +35,12 @@ def _muted(database: Database, world: World) -> bool:
         return membership.email_muted
 
 
-def _both_widths(page, screenshot: Callable, name: str) -> None:
-    screenshot(page, f"{name}-1280")
-    page.set_viewport_size({"width": 375, "height": 800})
-    screenshot(page, f"{name}-375")
-    page.set_viewport_size({"width": 1280, "height": 720})
-
-
 def test_mute_and_resume_a_rooms_emails_from_the_room_page(
-    database: Database, world: World, gateway, page_for: Callable, screenshot: Callable
+    database: Database,
+    world: World,
+    gateway,
+    page_for: Callable,
+    screenshot_both_widths: Callable,
 ) -> None:
     page, watch = page_for(world.bob)
     page.goto(f"/rooms/{world.room.id}")
@@ -55,7 +52,7 @@ def test_mute_and_resume_a_rooms_emails_from_the_room_page(
     assert page.get_by_text("Email notifications from Website redesign are muted.").is_visible()
     assert _muted(database, world)
     page.locator("#room-email").scroll_into_view_if_needed()
-    _both_widths(page, screenshot, "room-muted")
+    screenshot_both_widths(page, "room-muted")
 
     page.get_by_role("button", name="Resume", exact=True).click()
     page.wait_for_selector(f'{EMAIL_STATE}[data-email-muted="false"]')
@@ -86,7 +83,11 @@ def test_after_the_unsubscribe_link_the_room_page_shows_muted_and_resume_works(
 
 
 def test_settings_lists_the_muted_rooms_and_resumes_them(
-    database: Database, world: World, gateway, page_for: Callable, screenshot: Callable
+    database: Database,
+    world: World,
+    gateway,
+    page_for: Callable,
+    screenshot_both_widths: Callable,
 ) -> None:
     page, _ = page_for(world.bob)
     page.goto(f"/rooms/{world.room.id}")
@@ -100,7 +101,7 @@ def test_settings_lists_the_muted_rooms_and_resumes_them(
     )
     alert_choices = page.locator("#alert-channel option").all_inner_texts()
     assert "Nothing" not in alert_choices and "Inbox only" in alert_choices
-    _both_widths(page, screenshot, "settings-muted")
+    screenshot_both_widths(page, "settings-muted")
 
     muted.get_by_role("button", name="Resume emails about Website redesign").click()
     page.get_by_text("Email notifications from Website redesign resume.").wait_for()
