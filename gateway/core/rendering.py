@@ -38,6 +38,8 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
+from gateway.core.quote_answers import separate_answers_rule
+
 __all__ = ["render_markdown", "render_notes", "render_one_line", "render_plain_text"]
 
 LINK_REL = "nofollow noopener noreferrer"
@@ -183,6 +185,7 @@ def _build_markdown() -> MarkdownIt:
     # Disabling what chat messages do not use also skips those rules on every line.
     md.disable(["heading", "lheading", "reference", "html_block", "html_inline"])
     md.inline.ruler.before("newline", "bare_url", _bare_url)
+    md.core.ruler.after("normalize", "separate_answers", separate_answers_rule)
     md.core.ruler.before("text_join", "images_as_links", _images_as_links)
     md.core.ruler.after("images_as_links", "emoji_shortcodes", _emoji_shortcodes)
     return md

@@ -35,6 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from gateway.inbound.closings import is_closing
 from gateway.inbound.header_blocks import field_block_end
 from gateway.inbound.html_text import DEFAULT_BUDGET, HtmlBudget, html_to_text, split_quoted_html
 from gateway.inbound.line_kinds import (
@@ -143,11 +144,18 @@ def _drop_embedded_mail(texts: list[str], kinds: list[str]) -> list[bool]:
         kind = kinds[i]
         if kind == MARK:
             if seen_text:
-                if not _answered_inline(texts, kinds, i):
+                if _answered_inline(texts, kinds, i):
+                    keep[i] = False
+                    i += 1
+                    continue
+                below = _text_below_quote(texts, kinds, i)
+                if below is None:
                     _cut_from(kinds, keep, i)
                     return keep
-                keep[i] = False
-                i += 1
+                # A closing or a line or two under the quote ("Regards, Bob"): the
+                # person's words stay, the header and the quote between them go.
+                keep[i:below] = [False] * (below - i)
+                i = below
             else:
                 stop = _top_header_extent(texts, kinds, i)
                 keep[i:stop] = [False] * (stop - i)
@@ -219,6 +227,19 @@ def _answered_inline(texts: Sequence[str], kinds: Sequence[str], i: int) -> bool
     return (
         after.text_lines >= _KEEP_AFTER_QUOTE_LINES or after.text_chars >= _KEEP_AFTER_QUOTE_CHARS
     )
+
+
+def _text_below_quote(texts: Sequence[str], kinds: Sequence[str], i: int) -> int | None:
+    """Header at ``i`` after the person's text, its quote not answered point by point: the
+    closing the person wrote below that quote ("Regards,\nBob"), or None."""
+    quote = next_non_empty(kinds, i + 1)
+    if quote >= len(kinds) or kinds[quote] != QUOTE:
+        return None  # the original follows unquoted (Outlook style): it runs to the end
+    below = next_non_empty(kinds, _quote_block_end(kinds, quote))
+    if below < len(kinds) and kinds[below] == TEXT and is_closing(texts[below]):
+        return below
+    # Other short text there is nearly always a signature or a list footer.
+    return None
 
 
 def _top_header_extent(texts: Sequence[str], kinds: Sequence[str], i: int) -> int:

@@ -601,3 +601,37 @@ def test_terse_attribution_without_a_date_above_a_quote_is_a_header() -> None:
 def test_line_ending_in_a_colon_above_a_quote_is_kept_when_it_is_not_an_attribution() -> None:
     body = "I said this.\nOn balance, here is my view:\n> quoted\nmore"
     assert extract_reply_text(body).text == body
+
+
+# --- the person's words under a quote -------------------------------------------------------
+
+
+def test_a_reply_block_with_a_plain_subject_still_cuts() -> None:
+    body = (
+        "Agreed.\n\n________________________________\n"
+        "From: Carol <c@d.e>\nSent: Monday, December 7, 2026 10:04 AM\nTo: Bob\n"
+        "Subject: RE: Budget\n\nThe budget is 10k.\n"
+    )
+
+    assert extract_reply_text(body).text == "Agreed."
+
+
+@pytest.mark.parametrize(
+    "closing",
+    ["Regards,\nBob", "Mit freundlichen Grüßen\nBob", "Thanks, Bob", "Cordialement,\nBob"],
+)
+def test_a_closing_under_the_quote_is_the_persons_and_stays(closing: str) -> None:
+    header = "On Mon, 7 Dec 2026 at 10:04, Ann <a@b.c> wrote:"
+    body = f"Yes, Friday works.\n\n{header}\n> Lunch?\n\n{closing}\n"
+
+    reply = extract_reply_text(body)
+
+    assert reply.text == f"Yes, Friday works.\n\n{closing}"
+    assert reply.elided == f"{header}\n> Lunch?"
+
+
+def test_two_lines_of_prose_under_the_quote_are_still_read_as_a_footer() -> None:
+    header = "On Mon, 7 Dec 2026 at 10:04, Ann <a@b.c> wrote:"
+    body = f"Yes.\n\n{header}\n> Lunch?\n\nACME Corp, 1 Main St\nwww.acme.example\n"
+
+    assert extract_reply_text(body).text == "Yes."
