@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from gateway.core.contact_details import find_contact_details
 from gateway.core.quote_answers import separate_answers
 from gateway.inbound.closings import is_closing
 
@@ -39,6 +40,14 @@ def cases() -> dict[str, tuple[Callable[[str], object], str]]:
         found[f"closings_near_misses_{label}"] = (
             _every_line(is_closing),
             _scaled("best regards, " + "a" * 40 + "!\nthanks thanks thanks,\n", size),
+        )
+        found[f"contact_details_international_numbers_{label}"] = (
+            find_contact_details,
+            _scaled("+4915112345678 ", size // 8),
+        )
+        found[f"contact_details_spelled_out_at_{label}"] = (
+            find_contact_details,
+            _scaled("bob at x [at] example dot ", size // 8),
         )
         found[f"quote_answers_alternating_{label}"] = (
             separate_answers,

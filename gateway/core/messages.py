@@ -284,7 +284,7 @@ def _contact_details_refusal(kind: RoomKind, source: str) -> DomainError | None:
     if kind in CONTACT_DETAILS_ROOM_KINDS:
         return None
     found = find_contact_details(source)
-    return contact_details_refusal(found[0]) if found else None
+    return contact_details_refusal(found, kind) if found else None
 
 
 def _room_facts(session: Session, room_ids: Iterable[int]) -> _RoomFacts:
