@@ -64,7 +64,9 @@ _PARAGRAPHS = frozenset(["blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "p", 
 # Quote depth shown at most (">" per level): keeps the output linear in the input.
 _MAX_MARKERS = 32
 _NAME_END = " \t\n\r\f/>"
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# Zero-width space, word joiner and BOM are dropped; ZWNJ and ZWJ (U+200C, U+200D) stay:
+# they are spelling in Persian and Indic scripts and join emoji sequences.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 # Tags written as a bare name ("p", "/BLOCKQUOTE"): (lowercased name, name without "/").
 _BARE = {
     spelling: (tag, tag.removeprefix("/"))

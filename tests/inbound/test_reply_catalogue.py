@@ -31,20 +31,9 @@ LANGUAGES = frozenset((
 # fmt: on
 # Over-trims the gateway has today, each with its cause; a case that is fixed must leave
 # this list (the test says which), and no other case may join it.
-_FORWARD = "the forwarded message is returned in elided, not in the text"
 KNOWN_OVER_TRIMS = {
     "apple-fa-html-only": "HTML text drops U+200C ZERO WIDTH NON-JOINER (Persian spelling)",
     "apple-en-zwj-emoji-html-only": "HTML text drops U+200D ZERO WIDTH JOINER (emoji sequences)",
-    "apple-en-forward-6": _FORWARD,
-    "apple-fr-forward-7": _FORWARD,
-    "gmail-de-forward-1": _FORWARD,
-    "gmail-en-forward-0": _FORWARD,
-    "gmail-en-forward-9": _FORWARD,
-    "gmail-es-forward-3": _FORWARD,
-    "gmail-fr-forward-2": _FORWARD,
-    "gmail-ja-forward-8": _FORWARD,
-    "thunderbird-de-forward-5": _FORWARD,
-    "thunderbird-en-forward-4": _FORWARD,
 }
 
 CASES = load_cases()
