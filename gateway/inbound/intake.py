@@ -28,14 +28,22 @@ from datetime import datetime
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from gateway.core.errors import DomainError
+from gateway.core.errors import DomainError, InvalidInput
 from gateway.core.held_replies import note_held_replies
 from gateway.core.messages import Draft, PostedMessage, post_messages
 from gateway.core.reply_addresses import ReplyTarget, resolve_reply_addresses
+from gateway.core.sent_mail import AnsweredMail, list_answered_mail
 from gateway.inbound.bounce_scoring import score_bounces
 from gateway.inbound.classification import asks_for_no_out_of_office
+from gateway.inbound.own_quote import cut_own_quote, sent_text_of
 from gateway.inbound.parsing import ParsedEmail
-from gateway.inbound.preparation import IntakeConfig, PreparedEmail, is_system_address
+from gateway.inbound.preparation import (
+    NO_REPLY_TEXT,
+    IntakeConfig,
+    PreparedEmail,
+    is_system_address,
+)
+from gateway.inbound.reply_text import ReplyText, html_to_text
 from gateway.inbound.sender_check import check_sender
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
@@ -255,6 +263,7 @@ def _draft_replies(
             email.decide(InboundOutcome.HELD, email.prepared.held_because)
         else:
             drafts.append((email, draft))
+    drafts = _without_own_quotes(session, drafts, config.mail_domain)
     parents = _messages_answered(session, [email for email, _ in drafts], config.mail_domain)
     return [
         (email, _with_parent(draft, email, parents, config.mail_domain)) for email, draft in drafts
@@ -275,6 +284,53 @@ def _draft(prepared: PreparedEmail, target: ReplyTarget) -> Draft:
         files=prepared.files,
         auto_reply_wanted=not asks_for_no_out_of_office(prepared.parsed),
     )
+
+
+def _without_own_quotes(
+    session: Session, drafts: list[tuple[_Email, Draft]], mail_domain: str
+) -> list[tuple[_Email, Draft]]:
+    """Drafts without our own notification quoted back (gateway.inbound.own_quote): only we
+    know its words, so a quote whose attribution no rule reads is still cut. A reply that
+    was nothing but our quote is refused as one without text."""
+    answered = [
+        AnsweredMail(
+            draft.room_id, draft.author_id, tuple(_our_ids(e.prepared.parsed, mail_domain))
+        )
+        for e, draft in drafts
+    ]
+    trimmed = []
+    for (email, draft), raws in zip(drafts, list_answered_mail(session, answered), strict=True):
+        reply = email.prepared.reply
+        cut = _own_quote_cut(email.prepared, raws)
+        if cut.text == reply.text:
+            trimmed.append((email, draft))
+        elif not cut.text and not draft.files:
+            email.refuse(InvalidInput(NO_REPLY_TEXT))
+        else:
+            trimmed.append((email, replace(draft, source=cut.text, quoted_text=cut.elided)))
+    return trimmed
+
+
+def _own_quote_cut(prepared: PreparedEmail, raws: list[bytes]) -> ReplyText:
+    """The reply without our quote of `raws`; as extracted if that fails: the cut only
+    improves a reply, and must never turn one into "try again later" for good."""
+    reply, parsed = prepared.reply, prepared.parsed
+    if not raws or parsed is None or not reply.text:
+        return reply
+    try:
+        sent = [text for raw in raws if (text := sent_text_of(raw)) is not None]
+        return cut_own_quote(reply, _body_of(parsed), sent)
+    except Exception:  # a fault of ours the same bytes would always meet
+        log.exception("could not look for our own quote in a reply")
+        return reply
+
+
+def _body_of(parsed: ParsedEmail) -> str:
+    """The text the reply was extracted from: text/plain first, else the HTML as text
+    (as gateway.inbound.preparation.reply_text_of chooses)."""
+    if parsed.text and parsed.text.strip():
+        return parsed.text
+    return html_to_text(parsed.html) if parsed.html else ""
 
 
 def _our_ids(parsed: ParsedEmail | None, mail_domain: str) -> list[str]:

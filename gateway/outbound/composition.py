@@ -71,6 +71,14 @@ MAX_PLAIN_WORD = 60
 
 ROOM_MESSAGE_TEMPLATES = "email/room_message"
 
+# Gmail quotes a reply under "On Wed, Dec 16, 2026 at 10:04 PM <display name> <address>
+# wrote:", wrapped at 76 columns; its date takes up to 33 of them (French and Spanish about
+# as many). A display name this short keeps the whole name and the "<" on that first line,
+# so the line still reads as an attribution once wrapped, in any language.
+MAX_FROM_NAME = 36
+MAX_FROM_AUTHOR = 22
+ELLIPSIS = "\u2026"
+
 
 def _build_environment() -> Environment:
     return Environment(
@@ -192,7 +200,7 @@ class RoomEmailComposer:
         via = settings.site_name if self._per_recipient else self._room_title
         self._from = address_line(
             "From",
-            f"{context['author_name']} via {via}",
+            from_display_name(context["author_name"], via),
             f"{NOTIFICATIONS_LOCAL_PART}@{settings.mail_domain}",
         )
         self._list_id = self._list_id_line(self._room_title)
@@ -425,6 +433,29 @@ def _render(name: str, context: dict[str, Any]) -> str:
 def _author_name(message: Message, settings: Settings) -> str:
     # A message without an author is the system speaking: it reads as the site.
     return one_line(message.author.display_name) if message.author else settings.site_name
+
+
+def from_display_name(author: str, via: str) -> str:
+    """ "Alice Archer via Project X", at most MAX_FROM_NAME characters: the room's title
+    (and a long author's name) shortened at a word boundary with an ellipsis. The Subject
+    and the body keep the full title."""
+    author, via = one_line(author), one_line(via)
+    if len(author) + len(" via ") + len(via) <= MAX_FROM_NAME:
+        return f"{author} via {via}"
+    author = _shortened(author, MAX_FROM_AUTHOR)
+    return f"{author} via {_shortened(via, MAX_FROM_NAME - len(author) - len(' via '))}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    """`text`, or its start cut at a space (a hard cut when the first word is too long) with
+    an ellipsis, at most `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if text[limit - 1] != " " and space >= (limit - 1) // 2:  # else the cut ends a word
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + ELLIPSIS
 
 
 def one_line(text: str) -> str:

@@ -28,6 +28,7 @@ from gateway.outbound.composition import (
     _list_id_value,
     build_thread,
     compose_room_message,
+    from_display_name,
     one_line,
     render_email_template,
     thread_root_id,
@@ -219,7 +220,9 @@ def test_display_name_with_quotes_commas_and_brackets_keeps_one_from_address(
     (email,) = emails_to(pair.reader)
     (sender,) = email["From"].addresses
     assert sender.addr_spec == f"notifications@{settings.mail_domain}"
-    assert sender.display_name == 'Smith, "Ann" <evil@attacker.example> via Sales, "Q4" <plans>'
+    assert sender.display_name == from_display_name(
+        'Smith, "Ann" <evil@attacker.example>', 'Sales, "Q4" <plans>'
+    )
     (recipient,) = email["To"].addresses
     assert recipient.addr_spec == "rob@example.net"
     (reply_to,) = email["Reply-To"].addresses
@@ -375,7 +378,9 @@ def _reference_room_email(
     }
     reply_to = reply_address(recipient, keys, settings.mail_domain)
     email = EmailMessage(policy=EMAIL_POLICY)
-    email["From"] = Address(f"{author} via {title}", addr_spec=f"notifications@{MAIL_DOMAIN}")
+    email["From"] = Address(
+        from_display_name(author, title), addr_spec=f"notifications@{MAIL_DOMAIN}"
+    )
     email["To"] = Address(context["recipient_name"], addr_spec=recipient.user.email)
     email["Reply-To"] = Address(title, addr_spec=reply_to)
     email["Subject"] = one_line(_render_room("subject.txt", context))

@@ -26,6 +26,7 @@ from gateway.core.api_keys import create_api_key
 from gateway.core.preferences import set_out_of_office
 from gateway.core.reply_addresses import ReplyKeys, reply_address
 from gateway.core.rooms import create_room, find_membership
+from gateway.outbound.composition import from_display_name
 from gateway.outbound.worker import run_outbound_once
 from gateway.settings import RelaySettings, Settings
 from gateway.store.database import Database
@@ -100,7 +101,7 @@ def test_a_room_title_with_an_encoded_line_break_stays_in_subject_list_id_from_a
     # The reader's client shows the title as it was typed, never decoded.
     assert email["Subject"] == f"[Gateway] {PAYLOAD}"
     assert squeezed(email["From"].addresses[0].display_name) == squeezed(
-        f"Alice Archer via {PAYLOAD}"
+        from_display_name("Alice Archer", PAYLOAD)
     )
     assert squeezed(email["Reply-To"].addresses[0].display_name) == squeezed(PAYLOAD)
     assert str(email["List-Id"]).startswith(PAYLOAD)
@@ -118,7 +119,7 @@ def test_display_names_with_encoded_or_raw_line_breaks_stay_in_from_and_to(
     (raw,) = emails_to(recording_relay, world.bob.email)
     email = assert_no_injected_header(raw)
     assert squeezed(email["From"].addresses[0].display_name) == squeezed(
-        f"{PAYLOAD} via Website redesign"
+        from_display_name(PAYLOAD, "Website redesign")
     )
     assert email["To"].addresses[0].addr_spec == world.bob.email
 
