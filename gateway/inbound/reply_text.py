@@ -67,6 +67,8 @@ class ReplyText:
 # Lines analysed one by one; a body longer than this keeps the rest as one block of text.
 _MAX_LINES = 10_000
 _UNQUOTED_LINE = re.compile(r"^[ \t]*[^>\s]", re.MULTILINE)
+# The rest of a link wrapped onto its own line: URL characters only (RFC 3986 section 2).
+_LINK_TAIL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%<>]{1,300}")
 
 # After "On ... wrote:" and a quote block, text that runs to the end is kept only when it
 # is this substantial; a line or two there is almost always a signature or a footer.
@@ -90,6 +92,7 @@ def extract_reply_text(body: str) -> ReplyText:
     fenced = fenced_lines(lines) if "```" in body else set()
     texts, kinds = build_units(lines, fenced)
     mark_headers_before_quotes(texts, kinds)
+    _requote_wrapped_links(texts, kinds)
     if overflow.strip():
         texts.append(overflow)
         kinds.append(TEXT if _UNQUOTED_LINE.search(overflow) else QUOTE)
@@ -124,6 +127,22 @@ def extract_reply_from_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> R
         return extract_reply_text(split.whole)
     elided = "\n\n".join(part for part in (reply.elided, split.quoted) if part)
     return ReplyText(text=reply.text, elided=elided)
+
+
+def _requote_wrapped_links(texts: Sequence[str], kinds: list[str]) -> None:
+    """A quoted link some clients wrap without its ">" ("> https://host/long/path" then
+    "?view=list") is still quote: read as text it would look like an answer between quotes
+    and keep the whole quote as its context."""
+    for i in range(1, len(kinds) - 1):
+        if kinds[i] != TEXT or kinds[i - 1] != QUOTE or kinds[i + 1] not in (QUOTE, EMPTY):
+            continue
+        tail = texts[i].strip()
+        if not _LINK_TAIL.fullmatch(tail) or not any(c in tail for c in "/?&=#%"):
+            continue
+        above = texts[i - 1].rstrip()
+        last_word = above[above.rfind(" ") + 1 :]
+        if "://" in last_word or last_word.startswith(("www.", "<http")):
+            kinds[i] = QUOTE
 
 
 # --- quote headers, forwarded mail and header blocks ------------------------------------------

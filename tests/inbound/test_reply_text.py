@@ -635,3 +635,30 @@ def test_two_lines_of_prose_under_the_quote_are_still_read_as_a_footer() -> None
     body = f"Yes.\n\n{header}\n> Lunch?\n\nACME Corp, 1 Main St\nwww.acme.example\n"
 
     assert extract_reply_text(body).text == "Yes."
+
+
+def test_a_quoted_link_wrapped_without_its_marker_stays_in_the_quote() -> None:
+    header = "On Mon, 7 Dec 2026 at 10:04, Ann <a@b.c> wrote:"
+    body = (
+        f"The town hall, please.\n\n{header}\n> The options are on\n"
+        "> https://intranet.example.com/teams/facilities/2027/venue-options\n"
+        "?view=list&sort=price\n>\n> Could you pick one by Friday?\n"
+    )
+
+    reply = extract_reply_text(body)
+
+    assert reply.text == "The town hall, please."
+    assert "?view=list&sort=price" in reply.elided
+
+
+def test_an_answer_under_a_quoted_link_is_still_an_answer() -> None:
+    body = (
+        "Answers below.\n\nOn Mon, 7 Dec 2026 at 10:04, Ann <a@b.c> wrote:\n"
+        "> Is this the right page? https://intranet.example.com/venues\nYes.\n"
+        "> And the price list?\nNo, that one is old.\n"
+    )
+
+    reply = extract_reply_text(body)
+
+    assert "Yes." in reply.text
+    assert "No, that one is old." in reply.text
