@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from gateway.inbound.closings import is_closing
+from gateway.inbound.forwards import is_forward_marker
 from gateway.inbound.header_blocks import field_block_end
 from gateway.inbound.html_text import DEFAULT_BUDGET, HtmlBudget, html_to_text, split_quoted_html
 from gateway.inbound.line_kinds import (
@@ -79,8 +80,12 @@ _KEEP_AFTER_QUOTE_CHARS = 250
 # --- public API ------------------------------------------------------------------------------
 
 
-def extract_reply_text(body: str) -> ReplyText:
-    """Split a text/plain reply body into what the person wrote and what was removed."""
+def extract_reply_text(body: str, *, forward: bool = False) -> ReplyText:
+    """Split a text/plain reply body into what the person wrote and what was removed.
+
+    ``forward``: the email forwards another one (see ``gateway.inbound.forwards``), so a
+    header block with nothing typed above it opens the forwarded message, which is kept;
+    in a reply it opens the quoted mail of an empty reply."""
     body = body.replace("\r\n", "\n").replace("\r", "\n")
     lines = body.split("\n")
     overflow = ""
@@ -96,7 +101,7 @@ def extract_reply_text(body: str) -> ReplyText:
     if overflow.strip():
         texts.append(overflow)
         kinds.append(TEXT if _UNQUOTED_LINE.search(overflow) else QUOTE)
-    keep = _drop_embedded_mail(texts, kinds)
+    keep = _drop_embedded_mail(texts, kinds, forward)
     kept = [i for i in range(len(kinds)) if keep[i]]
     kept = strip_tail(texts, kinds, kept)
     kept = cut_signature(texts, kinds, kept)
@@ -109,7 +114,9 @@ def extract_reply_text(body: str) -> ReplyText:
     return ReplyText(text=text.strip(), elided=elided.strip())
 
 
-def extract_reply_from_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> ReplyText:
+def extract_reply_from_html(
+    html: str, budget: HtmlBudget = DEFAULT_BUDGET, *, forward: bool = False
+) -> ReplyText:
     """Extract the reply from an HTML-only mail: cut the client's quote container first,
     then apply the plain-text rules to the rest (for "On ... wrote:" lines the client left
     outside its container, signatures, "Sent from my iPhone").
@@ -117,14 +124,14 @@ def extract_reply_from_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> R
     A mail over ``budget`` is read as tag-stripped text by the plain-text rules alone, and
     ``html_fallback`` says why (see ``gateway.inbound.html_text``)."""
     split = split_quoted_html(html, budget)
-    reply = extract_reply_text(split.reply)
+    reply = extract_reply_text(split.reply, forward=forward)
     if not split.quoted:  # always so for a mail read as stripped text
         return replace(reply, html_fallback=split.fallback)
     if not reply.text:
         # Nothing above the container (a forward without comment, or a reply the person
         # left empty): judge the whole mail as text, so a forwarded body is still kept
         # and an empty reply still comes out empty.
-        return extract_reply_text(split.whole)
+        return extract_reply_text(split.whole, forward=forward)
     elided = "\n\n".join(part for part in (reply.elided, split.quoted) if part)
     return ReplyText(text=reply.text, elided=elided)
 
@@ -148,7 +155,7 @@ def _requote_wrapped_links(texts: Sequence[str], kinds: list[str]) -> None:
 # --- quote headers, forwarded mail and header blocks ------------------------------------------
 
 
-def _drop_embedded_mail(texts: list[str], kinds: list[str]) -> list[bool]:
+def _drop_embedded_mail(texts: list[str], kinds: list[str], forward: bool) -> list[bool]:
     """Which units to keep once quote headers, forwards and Outlook blocks are handled.
 
     After the person's text, a header cuts the rest of the mail, unless it introduces a
@@ -176,6 +183,7 @@ def _drop_embedded_mail(texts: list[str], kinds: list[str]) -> list[bool]:
                 keep[i:below] = [False] * (below - i)
                 i = below
             else:
+                forward = forward or is_forward_marker(texts[i])
                 stop = _top_header_extent(texts, kinds, i)
                 keep[i:stop] = [False] * (stop - i)
                 i = stop
@@ -186,7 +194,7 @@ def _drop_embedded_mail(texts: list[str], kinds: list[str]) -> list[bool]:
                 seen_text = True
                 i += 1
                 continue
-            if seen_text:
+            if seen_text or not forward:
                 _cut_from(kinds, keep, i)
                 return keep
             keep[i : last + 1] = [False] * (last + 1 - i)
