@@ -1,7 +1,19 @@
 """Header blocks: the "From: / Sent: / To: / Subject:" fields clients put over quoted mail.
 
-Owns the field names in each language and the test of whether a run of field lines is an
-email's header block (and not a person's own "Date: Friday" line).
+Owns reading a field line (its name in any language of ``header_field_names``, *bold* as
+Gmail renders Outlook's, with direction marks and odd spaces undone) and the test of whether
+a run of field lines is an email's header block, not a person's own lines: a memo that
+starts "To: the team / Subject: budget", a travel plan "From: Berlin / To: Paris / Date: ...".
+
+A block is:
+- three or more fields with a From and a Subject (every client writes both), or
+- a From and a Sent, Date or Subject field, plus a sign that it describes an email (an
+  address in the From field, or a Sent field with a time of day, or a Date field with a time
+  of day under a separator or above a quote), and
+- after the person's text, or under a separator or "Original Message" line. The caller cuts
+  from the block on, so these signs are what protects the person's words; a short block at
+  the very top (nothing typed above it) is left as text, since a reply typed below it would
+  go with it.
 """
 
 from __future__ import annotations
@@ -9,142 +21,101 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from gateway.inbound.html_quotes import FROM_FIELD_NAMES
-from gateway.inbound.line_kinds import EMPTY, FIELD, TEXT
+from gateway.inbound.header_field_names import DATE, FIELD_ROLES, FROM, SENT, SUBJECT
+from gateway.inbound.line_kinds import EMPTY, FIELD, MARK, QUOTE, SEPARATORS, TEXT
+from gateway.inbound.match_text import match_form
 
-# The name of a field at the start of a line, optionally in *bold* as Gmail renders it.
-_FIELD_LINE = re.compile(
-    r"^\*{0,2}([^\W\d_][^\W\d_'’]{0,15}(?:[ -][^\W\d_]{1,12}){0,2})\s?\*{0,2}\s?[:：]"
-)
-_FROM_FIELDS = FROM_FIELD_NAMES
-_SUBJECT_FIELDS = frozenset(
-    (
-        "subject",
-        "betreff",
-        "objet",
-        "asunto",
-        "assunto",
-        "oggetto",
-        "onderwerp",
-        "ämne",
-        "emne",
-        "temat",
-        "тема",
-        "主题",
-        "主旨",
-        "件名",
-        "aihe",
-        "tárgy",
-        "předmět",
-        "konu",
-        "제목",
-    )
-)
-_OTHER_FIELDS = frozenset(
-    (
-        "sent",
-        "date",
-        "to",
-        "cc",
-        "bcc",
-        "reply-to",
-        "gesendet",
-        "datum",
-        "an",
-        "kopie",
-        "antwort an",
-        "envoyé",
-        "envoyé le",
-        "à",
-        "a",
-        "répondre à",
-        "enviado",
-        "enviado el",
-        "fecha",
-        "para",
-        "responder a",
-        "inviato",
-        "data",
-        "risposta",
-        "rispondi a",
-        "verzonden",
-        "aan",
-        "skickat",
-        "till",
-        "kopia",
-        "svara till",
-        "sendt",
-        "dato",
-        "til",
-        "wysłano",
-        "do",
-        "отправлено",
-        "дата",
-        "кому",
-        "копия",
-        "надіслано",
-        "发送时间",
-        "日期",
-        "收件人",
-        "抄送",
-        "寄件日期",
-        "收件者",
-        "副本",
-        "送信日時",
-        "宛先",
-        "日付",
-        "lähetetty",
-        "päivämäärä",
-        "vastaanottaja",
-        "küldve",
-        "dátum",
-        "címzett",
-        "odesláno",
-        "komu",
-        "gönderildi",
-        "tarih",
-        "kime",
-        "보낸 날짜",
-        "받는 사람",
-        "importance",
-        "priority",
-    )
-)
-_ALL_FIELDS = _FROM_FIELDS | _SUBJECT_FIELDS | _OTHER_FIELDS
+_MAX_NAME = 30  # longest field name looked up, in characters
+_NAME_END = 40  # the colon must come within this many characters
+# How far above a block to look for the person's text (further up counts as no text:
+# the block is then judged by the stricter rule for a block at the top).
+_TEXT_LOOKBACK = 200
+
+_ADDRESS = re.compile(r"[^\s<>()\[\]@]@[^\s<>()\[\]@]")
+# A time of day: "10:04", "10.04", "10:04:19"; not "7.12.2026" (a date).
+_TIME = re.compile(r"(?<![\d.])\d{1,2}[:.]\d{2}(?![\d.])")
+# Every client writes a date or a subject next to From.
+_SECOND_ROLES = frozenset((SENT, DATE, SUBJECT))
 
 
 def field_name(stripped: str) -> str | None:
     """The known field name a line starts with ("from", "betreff"...), or None."""
-    match = _FIELD_LINE.match(stripped)
-    if match is None:
-        return None
-    name = match.group(1).lower()
-    return name if name in _ALL_FIELDS else None
+    parsed = _parse(stripped)
+    return parsed[0] if parsed is not None else None
 
 
 def field_block_end(texts: Sequence[str], kinds: list[str], i: int) -> int | None:
     """Index of the last line of the header block starting at ``i``, or None if the field
     lines there are not an email's header block (marks them as text then)."""
-    names = [field_name(texts[i].strip())]
+    fields: list[tuple[str, str]] = []
     last = i
-    j = i + 1
+    j = i
     while j < len(kinds):
         if kinds[j] == FIELD:
-            names.append(field_name(texts[j].strip()))
+            parsed = _parse(match_form(texts[j]).strip())
+            if parsed is not None:
+                fields.append((FIELD_ROLES[parsed[0]], parsed[1]))
             last = j
             j += 1
         elif j + 1 < len(kinds) and kinds[j + 1] == FIELD and kinds[j] in (EMPTY, TEXT):
             j += 1  # a blank line between fields, or a wrapped "Subject:" line
         else:
             break
-    is_block = (
-        len(names) >= 3
-        and any(name in _FROM_FIELDS for name in names)
-        and any(name in _SUBJECT_FIELDS for name in names)
-    )
-    if is_block:
+    if _is_block(fields, kinds, i, last):
         return last
     for k in range(i, last + 1):
         if kinds[k] == FIELD:
             kinds[k] = TEXT  # checked once; later passes treat these lines as text
     return None
+
+
+def _parse(stripped: str) -> tuple[str, str] | None:
+    """(name, value) of a field line in match form, or None."""
+    colon = stripped.find(":", 0, _NAME_END)
+    if colon <= 0:
+        return None
+    name = " ".join(stripped[:colon].strip(" \t*").lower().split())
+    if not name or len(name) > _MAX_NAME or name not in FIELD_ROLES:
+        return None
+    return name, stripped[colon + 1 :].strip(" \t*")
+
+
+def _is_block(fields: Sequence[tuple[str, str]], kinds: Sequence[str], i: int, last: int) -> bool:
+    roles = {role for role, _ in fields}
+    if FROM not in roles:
+        return False
+    if len(fields) >= 3 and SUBJECT in roles:
+        return True
+    if not roles & _SECOND_ROLES:
+        return False  # "From: Ann / To: Bob" is how a person lists who is who
+    separated = _separated(kinds, i)
+    if not (separated or _text_above(kinds, i)):
+        # At the top, the caller would drop everything from here: a reply typed below a
+        # short block and its quote would be lost, so only a full block counts there.
+        return False
+    framed = separated or _quote_below(kinds, last)
+    return (
+        any(role == FROM and _ADDRESS.search(value) for role, value in fields)
+        or any(role == SENT and _TIME.search(value) for role, value in fields)
+        or (framed and any(role == DATE and _TIME.search(value) for role, value in fields))
+    )
+
+
+def _quote_below(kinds: Sequence[str], last: int) -> bool:
+    after = last + 1
+    while after < len(kinds) and kinds[after] == EMPTY:
+        after += 1
+    return after < len(kinds) and kinds[after] == QUOTE
+
+
+def _separated(kinds: Sequence[str], first: int) -> bool:
+    """A separator line or an "Original Message" marker right above the block."""
+    above = first - 1
+    while above >= 0 and kinds[above] == EMPTY:
+        above -= 1
+    return above >= 0 and (kinds[above] == MARK or kinds[above] in SEPARATORS)
+
+
+def _text_above(kinds: Sequence[str], i: int) -> bool:
+    """Did the person write anything in the units above ``i`` (looking a bounded way up)?"""
+    return TEXT in kinds[max(0, i - _TEXT_LOOKBACK) : i]
