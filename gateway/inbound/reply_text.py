@@ -194,9 +194,19 @@ def _drop_embedded_mail(texts: list[str], kinds: list[str], forward: bool) -> li
                 seen_text = True
                 i += 1
                 continue
-            if seen_text or not forward:
+            below = next_non_empty(kinds, last + 1)
+            quoted_below = below < len(kinds) and kinds[below] == QUOTE
+            if seen_text or not (forward or quoted_below):
+                # After the person's text, or an empty reply's quoted mail: cut it all.
                 _cut_from(kinds, keep, i)
                 return keep
+            if quoted_below:
+                # The block over a "> " quote, and the person's answer under it.
+                stop = _top_header_extent(texts, kinds, last)
+                keep[i:stop] = [False] * (stop - i)
+                _drop_separators_above(kinds, keep, i)
+                i = stop
+                continue
             keep[i : last + 1] = [False] * (last + 1 - i)
             _drop_separators_above(kinds, keep, i)
             i = last + 1

@@ -71,3 +71,15 @@ def test_forward_markers_and_not_reply_markers(marker: str) -> None:
 def test_any_subject_or_line_is_read(text: str) -> None:
     assert isinstance(is_forward_subject(text), bool)
     assert isinstance(is_forward_marker(text), bool)
+
+
+def test_an_answer_under_a_quoted_header_block_is_kept() -> None:
+    body = (
+        "From: Alice Archer <alice@example.com>\nSent: Monday, December 7, 2026 10:04 AM\n"
+        "To: Bob\nSubject: Venue\n\n> Could you check the hall?\n\nYes, it is free.\n"
+    )
+
+    reply = extract_reply_text(body)
+
+    assert reply.text == "Yes, it is free."
+    assert reply.elided.endswith("> Could you check the hall?")
