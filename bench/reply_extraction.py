@@ -88,6 +88,24 @@ def hostile_cases() -> dict[str, tuple[str, bool]]:
         ),
         "one_megabyte_line": ("a" * 1_000_000, False),
         "candidate_lines_many_verbs": ((verbs + "x:\n" * 5) * 2000, False),
+        # Every line a candidate attribution: fake sentence ends, then a name and address.
+        "sentence_ends_then_wrote_3000_lines": (
+            (("ab. " * 70) + "Alice <a@b.c> wrote:\n") * 3000,
+            False,
+        ),
+        "addresses_then_wrote_4000_lines": ((("<a@b> " * 45) + "wrote:\n") * 4000, False),
+        "direction_marks_4000_lines": (
+            (("\u200f" * 150 + "On\u00a01 wrote\u200e：") + "\n") * 4000,
+            False,
+        ),
+        "header_field_blocks_5000": (
+            "From: Alice <a@b.c>\nSent: 10:04\nTo: x\n\n" * 5000,
+            False,
+        ),
+        "closings_under_quotes_5000": (
+            "Yes.\n\nOn 1 Jan 2024, A <a@b.c> wrote:\n> q\n\nRegards,\nBob\n" * 5000,
+            False,
+        ),
         "matcher_pathological_x2000": (matcher * 2000, False),
         "nested_html": (
             "<div>" * 20000 + "<blockquote>x</blockquote>" * 5000 + "</div>" * 20000,
