@@ -4,9 +4,13 @@ Owns ``QuoteLocator``: told of each element, end tag and run of text as the HTML
 parsed, it notes the containers clients put the quoted mail in (Gmail ``gmail_quote``,
 Outlook ``divRplyFwdMsg`` / ``appendonsend`` / the <hr> or border-top "From:" block, Apple
 Mail and Thunderbird ``blockquote type=cite`` with ``moz-cite-prefix``, Yahoo
-``yahoo_quoted``, a plain <blockquote> ending the mail) and answers where the earliest one
-after which only quoted text follows begins. Positions are the parse event numbers of
-``gateway.inbound.html_render``: any increasing count of events will do.
+``yahoo_quoted``, a plain <blockquote> ending the mail) and the containers they put the
+signature in (Gmail ``gmail_signature``, Outlook ``#Signature``, Apple Mail
+``#AppleMailSignature``, Thunderbird ``moz-signature``, Yahoo ``signature``), and answers
+where the earliest one after which only quoted text (or a signature) follows begins: a
+signature container at the end of the mail is elided with the quote under it. Positions
+are the parse event numbers of ``gateway.inbound.html_render``: any increasing count of
+events will do.
 
 Stdlib only; must not import anything from gateway.store / gateway.core.
 """
@@ -28,6 +32,13 @@ _CONTAINER_CLASSES = frozenset(
         "moz-forward-container",
     )
 )
+# Containers that hold the sender's signature (on any element: Gmail puts its "-- " in a
+# span, Thunderbird its signature in a <pre>). Like a quote container, one is cut only
+# when no text the person wrote follows it.
+_SIGNATURE_CLASSES = frozenset(
+    ("gmail_signature", "gmail_signature_prefix", "moz-signature", "signature")
+)
+_SIGNATURE_IDS = frozenset(("signature", "applemailsignature"))
 # Markers after which everything is the quoted mail (Outlook puts the quoted message in
 # the siblings that follow its header block).
 _TO_END_IDS = frozenset(
@@ -88,6 +99,8 @@ class QuoteLocator:
             begin = position if self._cite_prefix is None else self._cite_prefix
             self._cite_prefix = None
             return self._open_container(begin)
+        if attrib and _is_signature(attrib):
+            return self._open_container(position)
         if tag != "div":
             return None
         classes = set(attrib.get("class", "").lower().split())
@@ -137,3 +150,13 @@ class QuoteLocator:
     def _open_container(self, begin: int) -> int:
         self._open += 1
         return begin
+
+
+def _is_signature(attrib: Mapping[str, str]) -> bool:
+    """Is this element a mail client's signature container?"""
+    if attrib.get("id", "").lower() in _SIGNATURE_IDS:
+        return True
+    if attrib.get("data-smartmail", "").lower() == "gmail_signature":
+        return True
+    classes = attrib.get("class", "")
+    return bool(classes) and not _SIGNATURE_CLASSES.isdisjoint(classes.lower().split())

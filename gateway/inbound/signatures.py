@@ -1,53 +1,30 @@
 """Signatures and mobile taglines at the end of a reply.
 
-Owns "Sent from my iPhone" and its translations, the RFC 3676 "-- " delimiter and the
-looser ones ("--", an em dash, an underscore line) with the test that what follows them is
-a signature (a short block of short lines, never prose), and the trailing lines a reply
-sheds (blank lines, quotes, separators, taglines).
+Owns the trailing lines a reply sheds (blank lines, quotes, separators, taglines such as
+"Sent from my iPhone", whose tables are ``gateway.inbound.taglines``), the RFC 3676 "-- "
+delimiter and the looser ones ("--", an em dash, an underscore line) with the test that
+what follows them is a signature (a short block of short lines, never prose), and the cut
+of a signature block with no delimiter (``gateway.inbound.signature_blocks``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from gateway.inbound.line_kinds import DELIMS, EMPTY, FIELD, QUOTE, RFC_DELIM, SEPARATORS, TEXT
+from gateway.inbound.signature_blocks import signature_block_start
+from gateway.inbound.taglines import is_tagline
 
 # A block after "--", an em dash or an underscore line counts as a signature when it is
 # short and made of short lines (names, titles, phone numbers, links), not prose.
 _SIG_MAX_LINES = 10
 _SIG_MAX_LINE = 200
 _SIG_MAX_AVERAGE = 70
-_MOBILE_SIG_MAX = 120
-
-# "Sent from my iPhone" and friends; matched on a short, trailing line only.
-_MOBILE_SIG = re.compile(
-    r"^[\s(<\[*_]*(?:"
-    r"(?:sent|envoy[ée]|enviad[oa]|inviato|verzonden|verstuurd|gesendet|skickat|sendt"
-    r"|wysłane|wysłano|odesláno|lähetetty|отправлено|надіслано|gönderildi)\s+"
-    r"(?:from|via|with|by|using|on|depuis|de|desde|do|da|dal|van|vanaf|met|von|mit|från"
-    r"|fra|med|z|ze|с|з|kautta)\b"
-    # ...but "Sent with love, Ann" is a closing the person wrote.
-    r"(?!\s+(?:love|thanks|best|kind|warm|regards|hugs|cheers)\b)"
-    r"|(?:\w+\s+){0,2}from\s+(?:my\s+)?(?:mobile|phone|iphone|ipad|android|cell|galaxy"
-    r"|blackberry|tablet|smartphone)\b"
-    r"|(?:von|vom)\s+meinem\s+.{1,40}?\s+gesendet"
-    r"|diese\s+nachricht\s+wurde\s+von\s+meinem\s+.{1,60}?\s+gesendet"
-    r"|envoy[ée]\s+(?:de|depuis)\s+mon\b|enviado\s+(?:desde|de)\s+mi\b"
-    r"|get\s+\[?outlook\s+for\b|obtenir\s+outlook\s+pour\b|obtener\s+outlook\s+para\b"
-    r"|outlook\s+für\s+\w+\s+beziehen|baixe\s+o\s+outlook\b"
-    r"|從我的.{1,30}傳送|从我的.{1,30}发送|.{1,20}から送信|.{1,20}에서\s*보냄"
-    r")",
-    re.IGNORECASE,
-)
-_MAX_SIG_WORDS = 12
 
 
 def is_mobile_signature(text: str) -> bool:
-    stripped = text.strip()
-    if len(stripped) > _MOBILE_SIG_MAX or len(stripped.split()) > _MAX_SIG_WORDS:
-        return False
-    return _MOBILE_SIG.match(stripped) is not None
+    """Is this whole line a phone's or mail app's tagline (see ``gateway.inbound.taglines``)?"""
+    return is_tagline(text)
 
 
 def strip_tail(texts: Sequence[str], kinds: Sequence[str], kept: list[int]) -> list[int]:
@@ -66,6 +43,15 @@ def strip_tail(texts: Sequence[str], kinds: Sequence[str], kept: list[int]) -> l
 
 
 def cut_signature(texts: Sequence[str], kinds: Sequence[str], kept: list[int]) -> list[int]:
+    """Cut the signature: at a delimiter, then a block with none at the end of the rest.
+
+    Only ever removes a suffix of ``kept``.
+    """
+    kept = _cut_at_delimiter(texts, kinds, kept)
+    return kept[: signature_block_start(texts, kinds, kept)]
+
+
+def _cut_at_delimiter(texts: Sequence[str], kinds: Sequence[str], kept: list[int]) -> list[int]:
     """Cut at the first signature delimiter that follows the person's text.
 
     "-- " (RFC 3676 section 4.3) always starts a signature. "--", an em dash or an
