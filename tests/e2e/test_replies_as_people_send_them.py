@@ -15,16 +15,16 @@ import smtplib
 import textwrap
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from mail_support import answering, mail_to, plain_text, relayed
 
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.rooms import get_room
 from gateway.outbound.worker import run_outbound_once
-from gateway.settings import RelaySettings, Settings
+from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Message, Origin, Room
 
@@ -45,12 +45,7 @@ class Notification:
     sender: str  # its From, as a client shows it
 
     def reply(self, body: str, html: str | None = None) -> EmailMessage:
-        reply = EmailMessage()
-        reply["From"] = "Bob Baker <bob@example.org>"
-        reply["To"] = str(self.email["Reply-To"]).strip()
-        reply["Subject"] = "Re: " + str(self.email["Subject"])
-        reply["In-Reply-To"] = str(self.email["Message-ID"]).strip()
-        reply["References"] = str(self.email["Message-ID"]).strip()
+        reply = answering(self.email, "Bob Baker <bob@example.org>")
         reply.set_content(body)
         if html is not None:
             reply.add_alternative(html, subtype="html")
@@ -72,17 +67,10 @@ def notification(
     with database.transaction() as session:
         session.get_one(Room, world.room.id).title = LONG_TITLE
         post_message(session, world.room.id, world.alice.id, ASKED, origin=Origin.WEB, now=now)
-    relay = dataclasses.replace(
-        settings, relay=RelaySettings(host=recording_relay.host, port=recording_relay.port)
-    )
-    run_outbound_once(database, relay, keys, now=now)
+    run_outbound_once(database, relayed(settings, recording_relay), keys, now=now)
     recording_relay.wait_for(1)
-    [raw] = [e.raw for e in recording_relay.received if "bob@example.org" in e.rcpt_tos]
-    email = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(email, EmailMessage)
-    body = email.get_body(("plain",))
-    assert body is not None
-    return Notification(email, body.get_content(), str(email["From"]))
+    [email] = mail_to(recording_relay, "bob@example.org")
+    return Notification(email, plain_text(email), str(email["From"]))
 
 
 def _send(database: Database, settings: Settings, now: datetime, reply: EmailMessage) -> Message:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 import smtplib
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
+
+from mail_support import answering, ids, mail_to, plain_text
 
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import ReplyKeys
@@ -24,33 +25,10 @@ from smtp_gateway import SMTPGateway
 from support import World
 
 
-def parse(raw: bytes) -> EmailMessage:
-    message = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def ids(header: str | None) -> list[str]:
-    return (header or "").split()
-
-
-def mail_to(relay: RecordingRelay, address: str) -> list[EmailMessage]:
-    return [parse(e.raw) for e in relay.received if address in e.rcpt_tos]
-
-
 def answer(notification: EmailMessage, sender: str, words: str) -> EmailMessage:
     """What a mail client sends when the member presses Reply and types `words`."""
-    reply = EmailMessage()
-    reply["From"] = sender
-    reply["To"] = str(notification["Reply-To"]).strip()
-    reply["Subject"] = "Re: " + str(notification["Subject"])
-    reply["In-Reply-To"] = str(notification["Message-ID"]).strip()
-    reply["References"] = " ".join(
-        [*ids(notification["References"]), str(notification["Message-ID"]).strip()]
-    )
-    original = notification.get_body(("plain",))
-    assert original is not None
-    quoted = "\n".join("> " + line for line in original.get_content().splitlines())
+    reply = answering(notification, sender)
+    quoted = "\n".join("> " + line for line in plain_text(notification).splitlines())
     reply.set_content(
         f"{words}\n\nOn Mon, 23 Nov 2026 at 09:30, {notification['From']} wrote:\n{quoted}\n"
         "\n-- \nBob Baker | Baker & Co\n+44 20 7946 0000\n"

@@ -4,23 +4,22 @@ source, both on the room page and in the notification email the relay receives."
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 import smtplib
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
 from flask.testing import FlaskClient
+from mail_support import answering, mail_to, plain_text, relayed
 
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.rooms import add_member, get_room
 from gateway.core.users import add_user
 from gateway.outbound.worker import run_outbound_once
-from gateway.settings import RelaySettings, Settings
+from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Origin
 
@@ -68,10 +67,7 @@ def _signed_in_page(client: FlaskClient, world: World, path: str) -> str:
 
 @pytest.fixture
 def relay_settings(settings: Settings, recording_relay: RecordingRelay) -> Settings:
-    """The test settings with the recording relay as the outbound relay."""
-    return dataclasses.replace(
-        settings, relay=RelaySettings(host=recording_relay.host, port=recording_relay.port)
-    )
+    return relayed(settings, recording_relay)
 
 
 def test_an_emailed_reply_quotes_its_parent_as_read_on_the_page_and_in_the_email(
@@ -91,7 +87,7 @@ def test_an_emailed_reply_quotes_its_parent_as_read_on_the_page_and_in_the_email
         post_message(session, room.id, world.alice.id, PARENT_SOURCE, origin=Origin.WEB, now=now)
     run_outbound_once(database, relay_settings, keys, now=now)
     recording_relay.wait_for(2)
-    [to_bob] = _mail_to(recording_relay, "bob@example.org")
+    [to_bob] = mail_to(recording_relay, "bob@example.org")
 
     with SMTPGateway(database, settings, clock=lambda: now + timedelta(minutes=5)) as intake:
         reply = _answer(to_bob, "Bob Baker <bob@example.org>", "Friday works for me.")
@@ -113,7 +109,7 @@ def test_an_emailed_reply_quotes_its_parent_as_read_on_the_page_and_in_the_email
     run_outbound_once(database, relay_settings, keys, now=now + timedelta(minutes=6))
     # Carol's second email (Alice read Bob's reply on the page above: none is owed to her).
     recording_relay.wait_for(3)
-    to_carol = _mail_to(recording_relay, "carol@example.net")[-1]
+    to_carol = mail_to(recording_relay, "carol@example.net")[-1]
     text = to_carol.get_body(("plain",)).get_content()
     assert f'In reply to Alice Archer: "{PARENT_AS_READ}"' in text
     assert "Friday works for me." in text
@@ -133,31 +129,14 @@ def test_a_message_that_answers_nothing_has_no_reply_line_in_its_email(
         post_message(session, world.room.id, world.alice.id, "Hello", origin=Origin.WEB, now=now)
     run_outbound_once(database, relay_settings, keys, now=now)
     recording_relay.wait_for(1)
-    [to_bob] = _mail_to(recording_relay, "bob@example.org")
+    [to_bob] = mail_to(recording_relay, "bob@example.org")
     assert "In reply to" not in to_bob.get_body(("plain",)).get_content()
     assert "In reply to" not in to_bob.get_body(("html",)).get_content()
 
 
-def _mail_to(relay: RecordingRelay, address: str) -> list[EmailMessage]:
-    found = []
-    for envelope in relay.received:
-        if address in envelope.rcpt_tos:
-            parsed = message_from_bytes(envelope.raw, policy=policy.default)
-            assert isinstance(parsed, EmailMessage)
-            found.append(parsed)
-    return found
-
-
 def _answer(notification: EmailMessage, sender: str, words: str) -> EmailMessage:
     """What a mail client sends when the member presses Reply and types `words`."""
-    reply = EmailMessage()
-    reply["From"] = sender
-    reply["To"] = str(notification["Reply-To"]).strip()
-    reply["Subject"] = "Re: " + str(notification["Subject"])
-    reply["In-Reply-To"] = str(notification["Message-ID"]).strip()
-    reply["References"] = str(notification["Message-ID"]).strip()
-    original = notification.get_body(("plain",))
-    assert original is not None
-    quoted = "\n".join("> " + line for line in original.get_content().splitlines())
+    reply = answering(notification, sender)
+    quoted = "\n".join("> " + line for line in plain_text(notification).splitlines())
     reply.set_content(f"{words}\n\nOn Mon, 23 Nov 2026 at 09:30, Alice wrote:\n{quoted}\n")
     return reply
