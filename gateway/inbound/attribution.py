@@ -350,6 +350,8 @@ def _shared_line_split(body: str, verb_start: int) -> Attribution | None:
         following = rest[:1]
         if following.isdigit() or following.islower():
             continue  # "dez. de 2026", "7 déc. 2026": inside a date, not a new sentence
+        if following in "<([":
+            continue  # "Ann via Quarterly plann… <a@b.c>": a shortened name, not a sentence
         if _name_first_shape(rest, verb_start - position):
             return Attribution(position, NAME)
     return None

@@ -5,7 +5,9 @@ Owns ``TextRenderer``: a parser target (lxml's ``target=`` protocol: ``start``, 
 breaks, lists get markers, links become "text (url)", blockquotes "> " lines; <head>,
 <style> and <script> are dropped) and passes each element and run of text on to a
 ``QuoteLocator`` (``gateway.inbound.html_quotes``), which notes where the client's quote
-container begins.
+container begins. Beside each line it keeps the line as Markdown (``markdown``, one entry
+per line): bold, italics, links and lists as the room shows them, the rest escaped
+(``gateway.inbound.markdown_text``).
 
 Positions are event numbers: every start tag, end tag, run of text and comment takes the
 next number, so "before", "inside" and "after" a container are comparisons of integers.
@@ -22,52 +24,38 @@ from __future__ import annotations
 import time
 
 from gateway.inbound.html_quotes import QuoteLocator
+from gateway.inbound.markdown_text import (
+    BOLD,
+    ITALIC,
+    LIST_ITEM,
+    PLAIN_ONLY,
+    VERBATIM,
+    Run,
+    markdown_line,
+)
 
-__all__ = ["OverBudget", "TextLine", "TextRenderer"]
+__all__ = ["MarkdownLine", "OverBudget", "TextLine", "TextRenderer"]
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# ZWNJ and ZWJ (U+200C, U+200D) stay: Persian and Indic spelling, emoji sequences.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff"))
 
 # Elements whose content is not part of the readable text.
 _HIDDEN = frozenset(("style", "script", "title", "template", "xml"))
 # Block elements: how many line breaks they put around themselves (2 = a blank line).
-_BLOCK_BREAKS = {
-    "p": 2,
-    "h1": 2,
-    "h2": 2,
-    "h3": 2,
-    "h4": 2,
-    "h5": 2,
-    "h6": 2,
-    "pre": 2,
-    "table": 1,
-    "ul": 1,
-    "ol": 1,
-    "dl": 1,
-    "div": 1,
-    "li": 1,
-    "tr": 1,
-    "dt": 1,
-    "dd": 1,
-    "blockquote": 1,
-    "section": 1,
-    "article": 1,
-    "header": 1,
-    "footer": 1,
-    "main": 1,
-    "nav": 1,
-    "aside": 1,
-    "address": 1,
-    "center": 1,
-    "form": 1,
-    "fieldset": 1,
-    "figure": 1,
-    "figcaption": 1,
-    "hr": 1,
-    "body": 1,
-}
+# fmt: off
+_BLOCK_BREAKS = dict.fromkeys(("p", "h1", "h2", "h3", "h4", "h5", "h6", "pre"), 2) | dict.fromkeys((
+    "table", "ul", "ol", "dl", "div", "li", "tr", "dt", "dd", "blockquote", "section",
+    "article", "header", "footer", "main", "nav", "aside", "address", "center", "form",
+    "fieldset", "figure", "figcaption", "hr", "body",
+), 1)
+# fmt: on
 _LINK_SCHEMES = ("http://", "https://", "ftp://", "mailto:")
 # List nesting shown at most (two spaces per level), so deep lists cannot multiply the text.
 _MAX_INDENT = 16
+# The same bound for Markdown, whose nested items are indented by their parents' markers.
+_MAX_MARKDOWN_INDENT = 64
+# Inline elements whose text is bold or italic in Markdown.
+_EMPHASIS = {"b": BOLD, "strong": BOLD, "i": ITALIC, "em": ITALIC}
 # How many events pass between two looks at the clock.
 _CLOCK_EVERY = 512
 
@@ -83,6 +71,9 @@ class OverBudget(Exception):
 # A line: (depth, text, position): its blockquote nesting (rendered as that many ">"),
 # its text, and the event at which its content starts. A tuple: one per line of the mail.
 TextLine = tuple[int, str, int]
+# A line as Markdown, and whether it is a list item (a paragraph after a list needs a
+# blank line in Markdown, or it continues the last item).
+MarkdownLine = tuple[str, bool]
 
 
 # An open element and what its end must undo: its tag, where the quote container it
@@ -106,7 +97,10 @@ class TextRenderer:
         # The parser's ``data`` call: a bound append, as runs of text are the most events.
         self.data = self._pending.append
         self.lines: list[TextLine] = []
+        self.markdown: list[MarkdownLine] = []  # one per line of ``lines``
         self._parts: list[str] = []  # the line being built
+        self._runs: list[Run] = []  # the same line as runs, for its Markdown
+        self._emphasis = {BOLD: 0, ITALIC: 0}  # open <b>/<strong> and <i>/<em> elements
         self._line_depth = 0
         self._line_position = 0
         self._breaks = 0  # line breaks owed before the next text (2 = a blank line)
@@ -114,8 +108,11 @@ class TextRenderer:
         self._in_head = False
         self._pre = 0
         self._quote = 0
-        self._lists: list[list[int]] = []  # per open list: [counter, is_ordered]
+        # Per open list: [counter, is_ordered, width of its current Markdown marker, the
+        # Markdown indent of its items (its parent item's content column)].
+        self._lists: list[list[int]] = []
         self._prefix = ""  # list marker waiting for the item's first text
+        self._markdown_prefix = ""  # the same marker as Markdown
         self._links: list[tuple[str | None, list[str]]] = []
         self.quotes = QuoteLocator()
 
@@ -143,6 +140,9 @@ class TextRenderer:
             frames.append((tag, container, None))
         elif tag in _SPECIAL:
             frames.append((tag, container, self._open(tag, attrib)))
+        elif tag in _EMPHASIS:
+            frames.append((tag, container, None))
+            self._emphasis[_EMPHASIS[tag]] += 1
         else:
             frames.append((tag, container, None))
             breaks = _BLOCK_BREAKS.get(tag)
@@ -177,6 +177,8 @@ class TextRenderer:
         elif tag in ("ul", "ol"):
             self._lists.pop()
             self._block(1)
+        elif tag in _EMPHASIS:
+            self._emphasis[_EMPHASIS[tag]] -= 1
         else:
             breaks = _BLOCK_BREAKS.get(tag)
             if breaks is not None:
@@ -223,7 +225,7 @@ class TextRenderer:
             self._line_break()
         elif tag == "hr":
             self._block(1)
-            self._emit("---")
+            self._emit("---", VERBATIM)
             self._block(1)
         elif tag == "a":
             link: tuple[str | None, list[str]] = (attrib.get("href"), [])
@@ -234,7 +236,9 @@ class TextRenderer:
                 self._parts.append(" ")
         elif tag in ("ul", "ol"):
             self._block(1)
-            self._lists.append([0, tag == "ol"])
+            outer = self._lists[-1] if self._lists else None
+            indent = outer[3] + outer[2] if outer else 0
+            self._lists.append([0, tag == "ol", 0, min(indent, _MAX_MARKDOWN_INDENT)])
         else:
             self._start_item()
         return None
@@ -272,24 +276,39 @@ class TextRenderer:
 
     # -- building lines
 
-    def _emit(self, text: str) -> None:
+    def _emit(self, text: str, flags: int = 0) -> None:
         if self._breaks:
             if self._parts:
                 self._end_line()
             lines = self.lines
             if self._breaks > 1 and lines and lines[-1][1]:
                 depth = lines[-1][0]
-                lines.append((depth if depth < self._quote else self._quote, "", self._event))
+                self._blank_line(depth if depth < self._quote else self._quote)
             self._breaks = 0
+        shown = text
         if not self._parts:
             self._line_depth = self._quote
             self._line_position = self._event
             if self._prefix:
-                text = self._prefix + text
+                shown = self._prefix + text
+                self._parts.append(self._prefix)
+                self._runs.append((self._markdown_prefix, VERBATIM | LIST_ITEM, None))
                 self._prefix = ""
         self._parts.append(text)
+        self._runs.append((text, flags | self._style(), self._href()))
         for _href, link_text in self._links:
-            link_text.append(text)
+            link_text.append(shown)
+
+    def _style(self) -> int:
+        emphasis = self._emphasis
+        return (BOLD if emphasis[BOLD] else 0) | (ITALIC if emphasis[ITALIC] else 0)
+
+    def _href(self) -> str | None:
+        return self._links[-1][0] if self._links else None
+
+    def _blank_line(self, depth: int) -> None:
+        self.lines.append((depth, "", self._event))
+        self.markdown.append(("", False))
 
     def _emit_preformatted(self, data: str) -> None:
         first, *rest = data.split("\n")
@@ -297,7 +316,7 @@ class TextRenderer:
             self._emit(first)
         for segment in rest:
             if not self._parts:
-                self.lines.append((self._quote, "", self._event))
+                self._blank_line(self._quote)
             self._end_line()
             if segment:
                 self._emit(segment)
@@ -309,7 +328,11 @@ class TextRenderer:
             # Keep the RFC 3676 signature separator "-- " intact; trim other lines.
             text = text if text == "-- " else text.rstrip()
             self.lines.append((self._line_depth, text, self._line_position))
+            runs = self._runs
+            item = bool(runs) and bool(runs[0][1] & LIST_ITEM)
+            self.markdown.append((markdown_line(runs), item))
             self._parts = []
+            self._runs = []
 
     def _block(self, breaks: int) -> None:
         if self._parts:
@@ -321,18 +344,22 @@ class TextRenderer:
         if self._parts:
             self._end_line()
         else:
-            self.lines.append((self._quote, "", self._event))
+            self._blank_line(self._quote)
         self._breaks = 0
 
     def _start_item(self) -> None:
         self._block(1)
         if not self._lists:
-            self._prefix = "- "
+            self._prefix = self._markdown_prefix = "- "
             return
         counter = self._lists[-1]
         counter[0] += 1
         indent = "  " * min(len(self._lists) - 1, _MAX_INDENT)
-        self._prefix = f"{indent}{counter[0]}. " if counter[1] else f"{indent}- "
+        marker = f"{counter[0]}. " if counter[1] else "- "
+        self._prefix = indent + marker
+        # CommonMark nests an item under its parent's content column (section 5.2).
+        self._markdown_prefix = " " * counter[3] + marker
+        counter[2] = len(marker)
 
     def _close_link(self, href: str | None, link_text: list[str]) -> None:
         if not href or not href.lower().startswith(_LINK_SCHEMES):
@@ -343,7 +370,7 @@ class TextRenderer:
         # A link whose text already is its address ("example.com/a") needs no repeat.
         if not label or _bare_address(label) == _bare_address(shown):
             return
-        self._emit(f" ({shown})")
+        self._emit(f" ({shown})", PLAIN_ONLY)
 
 
 def _bare_address(address: str) -> str:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from gateway.inbound.html_quotes import FROM_FIELD_NAMES
-from gateway.inbound.html_render import OverBudget, TextLine, TextRenderer
+from gateway.inbound.html_render import MarkdownLine, OverBudget, TextLine, TextRenderer
 from gateway.inbound.html_strip import strip_tags
 
 __all__ = [
@@ -35,7 +35,11 @@ __all__ = [
     "FROM_FIELD_NAMES",
     "HtmlBudget",
     "HtmlReplySplit",
+    "RenderedHtml",
     "html_to_text",
+    "join_lines",
+    "quote_marked",
+    "render_html",
     "split_quoted_html",
 ]
 
@@ -79,6 +83,19 @@ class HtmlReplySplit:
     fallback: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedHtml:
+    """An HTML mail read once: its lines, the same lines as Markdown, and where the
+    client's quote container begins (None when there is none). A mail over its budget has
+    no lines: ``fallback`` says why and ``stripped`` holds its tag-stripped text."""
+
+    lines: list[TextLine]
+    markdown: list[MarkdownLine]
+    cut: int | None
+    fallback: str = ""
+    stripped: str = ""
+
+
 def html_to_text(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> str:
     """Readable plain text for an HTML body (never raises on malformed markup)."""
     return split_quoted_html(html, budget).whole
@@ -90,6 +107,22 @@ def split_quoted_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> HtmlRep
     The earliest container that ends the mail wins: a quote followed by more text is an
     inline answer, so it stays in ``reply`` (as "> " lines) for the plain-text rules.
     """
+    rendered = render_html(html, budget)
+    if rendered.fallback:
+        text = rendered.stripped
+        return HtmlReplySplit(reply=text, quoted="", whole=text, fallback=rendered.fallback)
+    whole = join_lines(rendered.lines)
+    cut = rendered.cut
+    if cut is None:
+        return HtmlReplySplit(reply=whole, quoted="", whole=whole)
+    reply = join_lines([line for line in rendered.lines if line[2] < cut])
+    quoted = join_lines([line for line in rendered.lines if line[2] >= cut])
+    return HtmlReplySplit(reply=reply, quoted=quoted, whole=whole)
+
+
+def render_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> RenderedHtml:
+    """Read ``html`` in one pass into lines (and their Markdown); over ``budget``, into
+    tag-stripped text instead. Never raises."""
     if len(html) > budget.max_chars:
         # The person's words are at the top; what is cut off is the quoted history.
         start, _ = _utf8(html[: budget.max_chars])
@@ -103,13 +136,7 @@ def split_quoted_html(html: str, budget: HtmlBudget = DEFAULT_BUDGET) -> HtmlRep
         # lxml wraps libxml2, whose failures are not all documented; the mail is still read.
         logger.exception("HTML parse failed; reading the mail as stripped text")
         return _stripped(html, "not parsed")
-    whole = _join(renderer.lines)
-    cut = renderer.quotes.cut()
-    if cut is None:
-        return HtmlReplySplit(reply=whole, quoted="", whole=whole)
-    reply = _join([line for line in renderer.lines if line[2] < cut])
-    quoted = _join([line for line in renderer.lines if line[2] >= cut])
-    return HtmlReplySplit(reply=reply, quoted=quoted, whole=whole)
+    return RenderedHtml(renderer.lines, renderer.markdown, renderer.quotes.cut())
 
 
 def _parse(data: bytes, budget: HtmlBudget) -> TextRenderer:
@@ -135,16 +162,19 @@ def _utf8(html: str) -> tuple[str, bytes]:
         return html, html.encode("utf-8")
 
 
-def _stripped(html: str, reason: str) -> HtmlReplySplit:
-    text = strip_tags(html)
-    return HtmlReplySplit(reply=text, quoted="", whole=text, fallback=reason)
+def _stripped(html: str, reason: str) -> RenderedHtml:
+    return RenderedHtml([], [], None, fallback=reason, stripped=strip_tags(html))
 
 
-def _join(lines: list[TextLine]) -> str:
-    rendered = [text if not depth else _quoted(depth, text) for depth, text, _position in lines]
+def join_lines(lines: list[TextLine]) -> str:
+    """Rendered lines as text: quoted lines marked ">" per level, blank runs as one."""
+    rendered = [
+        text if not depth else quote_marked(depth, text) for depth, text, _position in lines
+    ]
     return _BLANK_RUNS.sub("\n\n", "\n".join(rendered)).strip()
 
 
-def _quoted(depth: int, text: str) -> str:
+def quote_marked(depth: int, text: str) -> str:
+    """A line at blockquote depth ``depth`` as text: ">" per level (at most _MAX_MARKERS)."""
     marker = ">" * min(depth, _MAX_MARKERS)
     return f"{marker} {text}" if text else marker

@@ -43,7 +43,7 @@ from gateway.inbound.preparation import (
     PreparedEmail,
     is_system_address,
 )
-from gateway.inbound.reply_text import ReplyText, html_to_text
+from gateway.inbound.reply_text import ReplyText
 from gateway.inbound.sender_check import check_sender
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
@@ -314,23 +314,15 @@ def _without_own_quotes(
 def _own_quote_cut(prepared: PreparedEmail, raws: list[bytes]) -> ReplyText:
     """The reply without our quote of `raws`; as extracted if that fails: the cut only
     improves a reply, and must never turn one into "try again later" for good."""
-    reply, parsed = prepared.reply, prepared.parsed
-    if not raws or parsed is None or not reply.text:
+    reply = prepared.reply
+    if not raws or not prepared.reply_source or not reply.text:
         return reply
     try:
         sent = [text for raw in raws if (text := sent_text_of(raw)) is not None]
-        return cut_own_quote(reply, _body_of(parsed), sent)
+        return cut_own_quote(reply, prepared.reply_source, sent)
     except Exception:  # a fault of ours the same bytes would always meet
         log.exception("could not look for our own quote in a reply")
         return reply
-
-
-def _body_of(parsed: ParsedEmail) -> str:
-    """The text the reply was extracted from: text/plain first, else the HTML as text
-    (as gateway.inbound.preparation.reply_text_of chooses)."""
-    if parsed.text and parsed.text.strip():
-        return parsed.text
-    return html_to_text(parsed.html) if parsed.html else ""
 
 
 def _our_ids(parsed: ParsedEmail | None, mail_domain: str) -> list[str]:

@@ -15,17 +15,28 @@ MAX_ADDRESS_LIST_CHARS characters, keeping at most MAX_LISTED_ADDRESSES addresse
 lists keep at most MAX_REPLY_TO_IDS (In-Reply-To) and MAX_REFERENCES ids (References: its
 first and last, as RFC 5322 section 3.6.4 lets a client trim them).
 
+Outlook's TNEF container (winmail.dat) is opened by gateway.inbound.tnef: its files become
+the message's attachments (named and limited as any other), its body the message's body
+when the MIME parts carry none. The container itself is kept as a file only when nothing
+in it could be read, so nothing is lost.
+
 Stdlib only: must not import flask, aiosmtpd, sqlalchemy, gateway.store or gateway.core.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 
+from gateway.inbound.attachment_names import (
+    MAX_FILENAME_CHARS,
+    content_type_for,
+    made_up_name,
+    sanitize_filename,
+)
 from gateway.inbound.body_text import (
     TEXT_HTML,
     TEXT_PLAIN,
@@ -38,9 +49,10 @@ from gateway.inbound.encoded_text import UTF_8, decode_rfc2047, header_value_tex
 from gateway.inbound.mailboxes import read_mailbox_list
 from gateway.inbound.mime_params import param_value
 from gateway.inbound.mime_tree import PartHeaders, ReceivedPart, read_message
+from gateway.inbound.tnef import TnefContent, is_tnef, read_tnef
 
-MAX_FILENAME_CHARS = 200
-MAX_EXTENSION_CHARS = 16  # a longer "extension" is just part of a long name
+log = logging.getLogger(__name__)
+
 # Recipient fields: a real list of a few hundred addresses fits in far less.
 MAX_ADDRESS_LIST_CHARS = 65_536
 MAX_LISTED_ADDRESSES = 500
@@ -66,35 +78,10 @@ IGNORED_PART_TYPES = frozenset(
         "text/global-headers",
     }
 )
-# Extensions for made-up names of unnamed parts; mimetypes is avoided because its answers
-# depend on the host's /etc/mime.types (image/jpeg -> ".jpe" on some).
-MADE_UP_EXTENSIONS = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/jpg": ".jpg",
-    "image/pjpeg": ".jpg",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "image/bmp": ".bmp",
-    "image/tiff": ".tif",
-    "image/heic": ".heic",
-    "image/heif": ".heif",
-    "image/svg+xml": ".svg",
-    "application/pdf": ".pdf",
-    "text/plain": ".txt",
-    "text/html": ".html",
-    "text/calendar": ".ics",
-    "text/csv": ".csv",
-}
 
 _MSG_ID_RE = re.compile(r"<([^<>]*+)>")
 _ID_TOKEN_SPLIT_RE = re.compile(r"[\s,]+")
 _ANGLES = frozenset("<>")  # never inside an id (RFC 5322 section 3.6.4)
-# Path separators are handled apart; these are control characters (C0, C1), the line and
-# paragraph separators, and the bidi overrides that make "gpj.exe" display as "exe.jpg".
-_FILENAME_DROP_RE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
 # What a display name or subject never carries onward (EMAIL-RULES section 3): controls
 # (C0, DEL, C1) and the line and paragraph separators, written as spaces.
 _NOT_ONE_LINE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -137,6 +124,9 @@ class _Body:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     unnamed: dict[str, int] = field(default_factory=dict)  # made-up names given, per kind
+    # The body a TNEF container carried: used when no MIME part is a body.
+    tnef_text: str | None = None
+    tnef_html: str | None = None
 
 
 # Headers `parse_email` reads, collected in one pass over the header list.
@@ -274,6 +264,8 @@ def _read_body(msg: ReceivedPart, defects: list[str]) -> _Body:
             _take_leaf(part, part.mime, body, defects)
         except Exception:  # one undecodable part must not lose the rest of the message
             defects.append("PartDecodeError")
+    if body.text is None and body.html is None:
+        body.text, body.html = body.tnef_text, body.tnef_html
     return body
 
 
@@ -310,9 +302,11 @@ def _take_leaf(part: ReceivedPart, headers: PartHeaders, body: _Body, defects: l
         data = payload_bytes(part, headers.encoding)
     if not data or not data.strip():
         return
+    if is_tnef(content_type, filename) and _take_tnef(data, body, defects):
+        return
     body.attachments.append(
         Attachment(
-            filename=_sanitize_filename(filename) or _made_up_name(content_type, body.unnamed),
+            filename=sanitize_filename(filename) or made_up_name(content_type, body.unnamed),
             content_type=content_type,
             data=data,
             inline=disposition == "inline" or headers.content_id is not None,
@@ -326,6 +320,35 @@ def _take_body_text(part: Message, headers: PartHeaders, body: _Body, defects: l
         body.text = decode_text_part(part, headers, defects)
     elif headers.content_type == TEXT_HTML and body.html is None:
         body.html = decode_text_part(part, headers, defects)
+
+
+def _take_tnef(data: bytes, body: _Body, defects: list[str]) -> bool:
+    """Take what a TNEF container holds; False (keep the container) if nothing was read."""
+    content: TnefContent = read_tnef(data)
+    if content.problems:
+        defects.append("TnefDefect")
+        log.info("winmail.dat partly unreadable: %s", "; ".join(content.problems[:3]))
+    if not content.decoded:
+        log.info("winmail.dat kept as a file: nothing in it could be read")
+        return False
+    if content.text and content.text.strip() and body.tnef_text is None:
+        text = content.text.replace("\r\n", "\n").replace("\r", "\n")
+        body.tnef_text = text.replace("\x00", "")
+    if content.html and content.html.strip() and body.tnef_html is None:
+        body.tnef_html = content.html
+    for file in content.files:
+        filename = sanitize_filename(file.filename)
+        content_type = file.content_type or content_type_for(filename)
+        body.attachments.append(
+            Attachment(
+                filename=filename or made_up_name(content_type, body.unnamed),
+                content_type=content_type,
+                data=file.data,
+                inline=file.content_id is not None,
+                content_id=file.content_id,
+            )
+        )
+    return True
 
 
 # --- attachments ---------------------------------------------------------------------------
@@ -360,37 +383,4 @@ def _is_empty_message(msg: Message) -> bool:
     return not msg.keys() and isinstance(payload, str) and not payload.strip()
 
 
-def _image_extension(content_type: str) -> str:
-    if content_type in MADE_UP_EXTENSIONS:
-        return MADE_UP_EXTENSIONS[content_type]
-    subtype = content_type.partition("/")[2]  # image/avif -> ".avif"
-    return "." + subtype if subtype.isalnum() and len(subtype) <= MAX_EXTENSION_CHARS else ".bin"
-
-
-def _sanitize_filename(name: str) -> str:
-    """The last path component, without control or bidi characters, at most 200 characters."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = unicodedata.normalize("NFC", _FILENAME_DROP_RE.sub("", name))
-    name = name.strip().lstrip(".").strip()  # no hidden files, no ".."
-    if len(name) <= MAX_FILENAME_CHARS:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if dot and 0 < len(extension) <= MAX_EXTENSION_CHARS:
-        return stem[: MAX_FILENAME_CHARS - len(extension) - 1].rstrip() + "." + extension
-    return name[:MAX_FILENAME_CHARS].rstrip()
-
-
-def _made_up_name(content_type: str, given: dict[str, int]) -> str:
-    if content_type.startswith("message/"):
-        kind, extension = "forwarded", ".eml"
-    elif content_type.startswith("image/"):
-        kind, extension = "image", _image_extension(content_type)
-    else:
-        kind, extension = "attachment", MADE_UP_EXTENSIONS.get(content_type, ".bin")
-    count = given[kind] = given.get(kind, 0) + 1
-    if kind == "forwarded" and count == 1:
-        return "forwarded.eml"
-    return f"{kind}-{count}{extension}"
-
-
-__all__ = ["Attachment", "ParsedEmail", "header_text", "parse_email"]
+__all__ = ["MAX_FILENAME_CHARS", "Attachment", "ParsedEmail", "header_text", "parse_email"]

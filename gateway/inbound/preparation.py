@@ -27,9 +27,11 @@ from gateway.core.reply_addresses import ReplyKeys, ReplyTarget
 from gateway.inbound.authentication import dmarc_hold_reason
 from gateway.inbound.bounce_reports import Bounce, detect_bounce
 from gateway.inbound.classification import detect_automated
+from gateway.inbound.forwards import is_forward_subject
 from gateway.inbound.html_text import HtmlBudget
 from gateway.inbound.parsing import ParsedEmail, parse_email
-from gateway.inbound.reply_text import ReplyText, extract_reply_from_html, extract_reply_text
+from gateway.inbound.part_choice import ChosenReply, read_reply
+from gateway.inbound.reply_text import ReplyText
 from gateway.store.models import InboundOutcome
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,9 @@ class PreparedEmail:
     held_because: str | None = None
     # The inbound record an operator replays (`gateway inbound retry`): updated, not added.
     replay_of: int | None = None
+    # The body `reply` was read from, as plain text lines (gateway.inbound.part_choice):
+    # where a later cut (our own quote) finds the reply's lines.
+    reply_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +117,7 @@ class _Reading:
     content_refusal: DomainError | None
     held_because: str | None
     content_hash: str
+    reply_source: str = ""
 
 
 def prepare_email(
@@ -178,14 +184,18 @@ def is_system_address(address: str, mail_domain: str) -> bool:
 
 
 def reply_text_of(parsed: ParsedEmail, deadline: float | None = None) -> ReplyText:
-    """The reply a person wrote in this email, with what was trimmed away; HTML past the
-    `deadline` (a time.monotonic() value) is read as tag-stripped text."""
-    # Prefer text/plain (EMAIL-RULES 1.9); HTML-only mail has its quote container cut first.
-    if parsed.text and parsed.text.strip():
-        return extract_reply_text(parsed.text)
-    if parsed.html:
-        return extract_reply_from_html(parsed.html, HtmlBudget(deadline=deadline))
-    return ReplyText(text="", elided="")
+    """The reply a person wrote in this email, as the room's Markdown, with what was
+    trimmed away; HTML past the `deadline` (a time.monotonic() value) is read as
+    tag-stripped text."""
+    return reply_of(parsed, deadline).reply
+
+
+def reply_of(parsed: ParsedEmail, deadline: float | None = None) -> ChosenReply:
+    """`reply_text_of`, with the body the reply was read from."""
+    # text/plain unless the HTML part shows the same words better (gateway.inbound.part_choice).
+    # A forward keeps a header block with nothing typed above it (gateway.inbound.forwards).
+    forward = is_forward_subject(parsed.subject)
+    return read_reply(parsed.text, parsed.html, HtmlBudget(deadline=deadline), forward=forward)
 
 
 def _read(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply: bool) -> _Reading:
@@ -210,12 +220,12 @@ def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply:
     parsed = parse_email(raw)
     bounce = detect_bounce(parsed, mail_from)
     automated = None if bounce else detect_automated(parsed, mail_from)
-    reply, files, refusal, held = ReplyText("", ""), [], None, None
+    chosen, files, refusal, held = ChosenReply(ReplyText("", ""), ""), [], None, None
     if wants_reply and bounce is None and automated is None:
-        reply = reply_text_of(parsed, deadline)
+        chosen = reply_of(parsed, deadline)
         try:
             files = _files(parsed, config)
-            if not reply.text and not files:
+            if not chosen.reply.text and not files:
                 raise InvalidInput(NO_REPLY_TEXT)
         except DomainError as error:
             refusal = error
@@ -226,11 +236,12 @@ def _read_content(raw: bytes, mail_from: str, config: IntakeConfig, wants_reply:
         None,
         bounce,
         automated.reason if automated else None,
-        reply,
+        chosen.reply,
         files,
         refusal,
         held,
         content_hash(raw),
+        chosen.source,
     )
 
 
@@ -256,6 +267,7 @@ def _for_delivery(
         reading.bounce,
         reading.content_hash,
         reading.held_because,
+        reply_source=reading.reply_source,
     )
 
 

@@ -1,7 +1,7 @@
 """Replies shaped as real clients send them, to a real notification, over a real socket.
 
 Each case starts from the email the gateway sent Bob about Alice's message in a room with
-a long title, answers it the way one client and one person would (Gmail wrapping its
+a long title, answers it the way one client and one person would (a client wrapping its
 attribution line in the middle of our sender name, Outlook's undelimited signature with a
 phone number, a forward with a comment, Gmail in Chinese, Turkish or Hebrew...), sends it
 to the gateway's SMTP server and reads what the room got: the person's words, nothing of
@@ -85,11 +85,13 @@ def _send(database: Database, settings: Settings, now: datetime, reply: EmailMes
         return messages[1]
 
 
-def _gmail_wrapped(n: Notification) -> str:
-    attribution = f"On Mon, 23 Nov 2026 at 09:30, {n.sender} wrote:"
-    wrapped = textwrap.fill(attribution, width=76, break_long_words=False)
-    assert "\n" in wrapped  # the long title made Gmail wrap inside our sender name
-    return f"Thursday is fine for me.\n\n{wrapped}\n\n{n.quoted()}\n"
+def _wrapped_at(width: int) -> Callable[[Notification], str]:
+    def reply(n: Notification) -> str:
+        attribution = f"On Mon, 23 Nov 2026 at 09:30, {n.sender} wrote:"
+        wrapped = textwrap.fill(attribution, width=width, break_long_words=False)
+        return f"Thursday is fine for me.\n\n{wrapped}\n\n{n.quoted()}\n"
+
+    return reply
 
 
 def _outlook_signature(n: Notification) -> str:
@@ -107,7 +109,8 @@ def _gmail_in(attribution: str) -> Callable[[Notification], str]:
 
 
 CASES: dict[str, Callable[[Notification], str]] = {
-    "gmail_wraps_our_long_sender_name": _gmail_wrapped,
+    "gmail_attribution": _wrapped_at(76),
+    "attribution_wrapped_at_50_columns_inside_our_name": _wrapped_at(50),
     "outlook_signature_with_phone_numbers": _outlook_signature,
     "gmail_chinese": _gmail_in(
         "Alice Archer <r@reply.example.com> 于2026年11月23日周一 09:30写道："
@@ -136,6 +139,17 @@ def test_the_room_gets_only_the_persons_words(
         expected += "\n\nBob Baker"  # the name under the text stays; the signature goes
     assert message.body_source == expected
     assert ASKED in (message.quoted_text or "")
+
+
+def test_gmail_never_wraps_inside_our_sender_name(notification: Notification) -> None:
+    name = notification.email["From"].addresses[0].display_name
+    # Gmail's longest English lead, "On Wed, 30 Sept 2026 at 10:04, ", is 33 characters; it
+    # wraps at 76 columns, so the name ends on the first line and the address goes below.
+    lead = "On Wed, 30 Sept 2026 at 10:04, "
+
+    assert len(lead + name) < 76, name
+    assert LONG_TITLE not in name  # shortened in From, whole in the Subject
+    assert LONG_TITLE in str(notification.email["Subject"])
 
 
 def test_prose_that_begins_sent_from_my_is_posted(

@@ -591,3 +591,15 @@ def test_reply_sharing_a_line_with_an_attribution_keeps_every_character(
 
     assert visible(result.text) + visible(result.elided) == visible(body)
     assert "Can we ship on Friday?" not in result.text
+
+
+def test_a_display_name_shortened_with_an_ellipsis_is_not_a_sentence_end() -> None:
+    body = (
+        "Thursday is fine.\n\nOn Mon, 23 Nov 2026 at 09:30, Alice Archer via Quarterly planning…\n"
+        "<notifications@reply.example.com> wrote:\n\n> Can we move the count?\n"
+    )
+
+    reply = extract_reply_text(body)
+
+    assert reply.text == "Thursday is fine."
+    assert reply.elided.startswith("On Mon, 23 Nov 2026 at 09:30, Alice Archer via Quarterly")

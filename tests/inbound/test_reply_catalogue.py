@@ -31,10 +31,7 @@ LANGUAGES = frozenset((
 # fmt: on
 # Over-trims the gateway has today, each with its cause; a case that is fixed must leave
 # this list (the test says which), and no other case may join it.
-KNOWN_OVER_TRIMS = {
-    "apple-fa-html-only": "HTML text drops U+200C ZERO WIDTH NON-JOINER (Persian spelling)",
-    "apple-en-zwj-emoji-html-only": "HTML text drops U+200D ZERO WIDTH JOINER (emoji sequences)",
-}
+KNOWN_OVER_TRIMS: dict[str, str] = {}
 
 CASES = load_cases()
 
