@@ -35,7 +35,7 @@ from gateway.core.reply_addresses import ReplyTarget, resolve_reply_addresses
 from gateway.core.sent_mail import AnsweredMail, list_answered_mail
 from gateway.inbound.bounce_scoring import score_bounces
 from gateway.inbound.classification import asks_for_no_out_of_office
-from gateway.inbound.own_quote import cut_own_quote, sent_text_of
+from gateway.inbound.own_quote import cut_quote_of_sent
 from gateway.inbound.parsing import ParsedEmail
 from gateway.inbound.preparation import (
     NO_REPLY_TEXT,
@@ -43,7 +43,6 @@ from gateway.inbound.preparation import (
     PreparedEmail,
     is_system_address,
 )
-from gateway.inbound.reply_text import ReplyText
 from gateway.inbound.sender_check import check_sender
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
@@ -301,7 +300,7 @@ def _without_own_quotes(
     trimmed = []
     for (email, draft), raws in zip(drafts, list_answered_mail(session, answered), strict=True):
         reply = email.prepared.reply
-        cut = _own_quote_cut(email.prepared, raws)
+        cut = cut_quote_of_sent(reply, email.prepared.reply_source, raws)
         if cut.text == reply.text:
             trimmed.append((email, draft))
         elif not cut.text and not draft.files:
@@ -309,20 +308,6 @@ def _without_own_quotes(
         else:
             trimmed.append((email, replace(draft, source=cut.text, quoted_text=cut.elided)))
     return trimmed
-
-
-def _own_quote_cut(prepared: PreparedEmail, raws: list[bytes]) -> ReplyText:
-    """The reply without our quote of `raws`; as extracted if that fails: the cut only
-    improves a reply, and must never turn one into "try again later" for good."""
-    reply = prepared.reply
-    if not raws or not prepared.reply_source or not reply.text:
-        return reply
-    try:
-        sent = [text for raw in raws if (text := sent_text_of(raw)) is not None]
-        return cut_own_quote(reply, prepared.reply_source, sent)
-    except Exception:  # a fault of ours the same bytes would always meet
-        log.exception("could not look for our own quote in a reply")
-        return reply
 
 
 def _our_ids(parsed: ParsedEmail | None, mail_domain: str) -> list[str]:

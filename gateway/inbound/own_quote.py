@@ -29,17 +29,14 @@ Stdlib only: must not import flask, aiosmtpd, sqlalchemy, gateway.store or gatew
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from email import message_from_bytes
-from email.errors import MessageError
-from email.header import decode_header, make_header
-from email.message import Message
-from email.utils import parseaddr
 
 from gateway.inbound.attribution import decoration_free, is_quote_header
 from gateway.inbound.reply_text import ReplyText
+from gateway.inbound.sent_text import MIN_NAME_CHARS, SentText, sent_text_of
 
 # Consecutive words of ours that prove a line was quoted from us: more than people repeat
 # in a sentence of their own, fewer than a short notification quoted without its footer.
@@ -55,42 +52,31 @@ MAX_ATTRIBUTION_LINE = 160
 MAX_ATTRIBUTION_CHARS = 300
 # Blank lines between an attribution and the quote it introduces (Gmail writes one).
 MAX_BLANKS_ABOVE_QUOTE = 2
-# A name shorter than this is too common to count as our sender's name in an attribution.
-MIN_NAME_CHARS = 3
 # An Outlook-style attribution: "Field: value" lines (From, Sent, To, Cc, Subject).
 MIN_FIELD_LINES = 3
 MAX_FIELD_LINES = 6
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
 _LEAD = re.compile(r"[ \t>]*")
 _DIGIT = re.compile(r"\d")
 # A field name in any language ("From", "Frá", "Date d'envoi", "Päivämäärä"), then a colon.
 _FIELD_LINE = re.compile(r"[^\W\d_][\w'. -]{0,24}[ \t]?:[ \t]")
-_ELLIPSIS = "\u2026"
 
 
-@dataclass(frozen=True, slots=True)
-class SentText:
-    """One email of ours as a reply may quote it: its text part, and the names the client's
-    attribution line may show for it (the From display name and its parts, our address)."""
-
-    text: str
-    names: tuple[str, ...] = ()
-
-
-def sent_text_of(raw: bytes) -> SentText | None:
-    """Our email's text part and From names, read from the bytes we sent; None without a
-    text part."""
-    message = message_from_bytes(raw)
-    text = _first_plain_text(message)
-    if text is None:
-        return None
+def cut_quote_of_sent(reply: ReplyText, body: str, raws: Sequence[bytes]) -> ReplyText:
+    """`cut_own_quote` against the bytes of our emails the reply may answer (newest first);
+    `reply` as it is if the cut fails: the cut only improves a reply, and must never turn
+    one into "try again later" for good."""
+    if not raws or not body or not reply.text:
+        return reply
     try:
-        sender = str(make_header(decode_header(str(message.get("From", "")))))
-    except (ValueError, LookupError, UnicodeError, MessageError):
-        sender = ""
-    display, address = parseaddr(sender)
-    return SentText(text, _names(display, address))
+        sent = [text for raw in raws if (text := sent_text_of(raw)) is not None]
+        return cut_own_quote(reply, body, sent)
+    except Exception:  # a fault of ours the same bytes would always meet
+        log.exception("could not look for our own quote in a reply")
+        return reply
 
 
 def cut_own_quote(reply: ReplyText, body: str, sent: Sequence[SentText]) -> ReplyText:
@@ -383,32 +369,3 @@ def _tidied(lines: Iterable[str]) -> list[str]:
             continue
         out.append(line)
     return out
-
-
-# --- reading our own email ---------------------------------------------------------------------
-
-
-def _first_plain_text(message: Message) -> str | None:
-    for part in message.walk():
-        if part.get_content_type() != "text/plain" or part.get_filename():
-            continue
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            charset = part.get_content_charset() or "utf-8"
-            try:
-                return payload.decode(charset, "replace")
-            except LookupError:
-                return payload.decode("utf-8", "replace")
-    return None
-
-
-def _names(display: str, address: str) -> tuple[str, ...]:
-    """What an attribution may show of our From: the display name, its author and room
-    parts ("Alice Archer via Project X", a shortened title without its ellipsis), the
-    address."""
-    display = " ".join(display.split())
-    author, via, room = display.rpartition(" via ")
-    candidates = [display, address]
-    if via:
-        candidates += [author, room.rstrip(_ELLIPSIS).strip()]
-    return tuple(dict.fromkeys(c for c in candidates if len(c) >= MIN_NAME_CHARS))

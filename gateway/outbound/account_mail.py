@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from gateway.core.signin import LINK_LIFETIME
-from gateway.outbound.composition import compose_site_email, one_line
+from gateway.outbound.composition import compose_site_email
 from gateway.outbound.outbox import queue_email
+from gateway.outbound.sender_names import one_line
 from gateway.settings import Settings
 from gateway.store.models import OutboxEmail, User
 

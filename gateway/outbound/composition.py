@@ -46,6 +46,7 @@ from gateway.outbound.email_bytes import (
     plain_text_part,
     raw_header_line,
 )
+from gateway.outbound.sender_names import from_display_name, one_line
 from gateway.settings import Settings
 from gateway.store.models import Membership, Message, Room, RoomKind, User
 
@@ -70,14 +71,6 @@ LIST_ID_PREFIX = "List-Id: "
 MAX_PLAIN_WORD = 60
 
 ROOM_MESSAGE_TEMPLATES = "email/room_message"
-
-# Gmail quotes a reply under "On Wed, Dec 16, 2026 at 10:04 PM <display name> <address>
-# wrote:", wrapped at 76 columns; its date takes up to 33 of them (French and Spanish about
-# as many). A display name this short keeps the whole name and the "<" on that first line,
-# so the line still reads as an attribution once wrapped, in any language.
-MAX_FROM_NAME = 36
-MAX_FROM_AUTHOR = 22
-ELLIPSIS = "\u2026"
 
 
 def _build_environment() -> Environment:
@@ -433,34 +426,6 @@ def _render(name: str, context: dict[str, Any]) -> str:
 def _author_name(message: Message, settings: Settings) -> str:
     # A message without an author is the system speaking: it reads as the site.
     return one_line(message.author.display_name) if message.author else settings.site_name
-
-
-def from_display_name(author: str, via: str) -> str:
-    """ "Alice Archer via Project X", at most MAX_FROM_NAME characters: the room's title
-    (and a long author's name) shortened at a word boundary with an ellipsis. The Subject
-    and the body keep the full title."""
-    author, via = one_line(author), one_line(via)
-    if len(author) + len(" via ") + len(via) <= MAX_FROM_NAME:
-        return f"{author} via {via}"
-    author = _shortened(author, MAX_FROM_AUTHOR)
-    return f"{author} via {_shortened(via, MAX_FROM_NAME - len(author) - len(' via '))}"
-
-
-def _shortened(text: str, limit: int) -> str:
-    """`text`, or its start cut at a space (a hard cut when the first word is too long) with
-    an ellipsis, at most `limit` characters."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if text[limit - 1] != " " and space >= (limit - 1) // 2:  # else the cut ends a word
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + ELLIPSIS
-
-
-def one_line(text: str) -> str:
-    """Whitespace collapsed: a name or subject never carries a line break into a header."""
-    return " ".join(text.split())
 
 
 def _angle(value: str) -> str:

@@ -9,13 +9,14 @@ from email.message import EmailMessage
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.inbound.own_quote import SentText, cut_own_quote, sent_text_of
+from gateway.inbound.own_quote import cut_own_quote
 from gateway.inbound.reply_text import (
     ReplyText,
     extract_reply_from_html,
     extract_reply_text,
     html_to_text,
 )
+from gateway.inbound.sent_text import SentText, sent_text_of
 
 NOTIFICATION = """Alice Archer wrote in Project X:
 

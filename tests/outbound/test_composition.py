@@ -28,13 +28,13 @@ from gateway.outbound.composition import (
     _list_id_value,
     build_thread,
     compose_room_message,
-    from_display_name,
     one_line,
     render_email_template,
     thread_root_id,
     unsubscribe_url,
 )
 from gateway.outbound.email_bytes import EMAIL_POLICY
+from gateway.outbound.sender_names import from_display_name
 from gateway.settings import Settings
 from gateway.store.models import Membership, Message, Room, User
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gateway.core.rooms import create_room
 from gateway.core.users import add_user
-from gateway.outbound.composition import ELLIPSIS, MAX_FROM_NAME, from_display_name
+from gateway.outbound.sender_names import ELLIPSIS, MAX_FROM_NAME, from_display_name
 
 # Gmail's longest English date lead, and how far its plain-text quote header wraps.
 GMAIL_LEAD = "On Wed, Dec 16, 2026 at 10:04 PM "
