@@ -2,8 +2,8 @@
 
 Each case times one reader on a hostile shape (best of several runs) and, on the same
 text, a baseline that reads it once in linear time (`lower` of the whole input, then
-`splitlines` and `split` of every line). A reader that rescans shows up as a ratio that grows with the
-input: compare the 64 KB and 1 MB cases of one shape.
+`splitlines` and `split` of every line). A reader that rescans shows up as a ratio that
+grows with the input: compare the 64 KB and 1 MB cases of one shape.
 
     python bench/reply_parsers.py [--repeat 5] [--only NAME]
 
