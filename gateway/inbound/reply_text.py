@@ -75,6 +75,8 @@ _LINK_TAIL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%<>]{1,300}")
 # is this substantial; a line or two there is almost always a signature or a footer.
 _KEEP_AFTER_QUOTE_LINES = 4
 _KEEP_AFTER_QUOTE_CHARS = 250
+# Shorter text under a quote is the person's when one of its first lines is a closing.
+_CLOSING_WITHIN = 4
 
 
 # --- public API ------------------------------------------------------------------------------
@@ -268,14 +270,23 @@ def _answered_inline(texts: Sequence[str], kinds: Sequence[str], i: int) -> bool
 
 def _text_below_quote(texts: Sequence[str], kinds: Sequence[str], i: int) -> int | None:
     """Header at ``i`` after the person's text, its quote not answered point by point: the
-    closing the person wrote below that quote ("Regards,\nBob"), or None."""
+    first line the person wrote below that quote, or None. Short text there is theirs when
+    it has their closing ("Yes, I can.\n\nCheers,\nBob"); without one it is nearly always
+    a signature or a list footer."""
     quote = next_non_empty(kinds, i + 1)
     if quote >= len(kinds) or kinds[quote] != QUOTE:
         return None  # the original follows unquoted (Outlook style): it runs to the end
     below = next_non_empty(kinds, _quote_block_end(kinds, quote))
-    if below < len(kinds) and kinds[below] == TEXT and is_closing(texts[below]):
-        return below
-    # Other short text there is nearly always a signature or a list footer.
+    if below >= len(kinds) or kinds[below] != TEXT:
+        return None
+    seen = 0
+    for j in range(below, len(kinds)):
+        if kinds[j] not in (TEXT, EMPTY) or seen >= _CLOSING_WITHIN:
+            break
+        if kinds[j] == TEXT:
+            if is_closing(texts[j]):
+                return below
+            seen += 1
     return None
 
 

@@ -118,7 +118,7 @@ def _trailing_block(
             if start < pos or len(texts[i]) > _SHORT:
                 joined = " ".join(texts[kept[p]].strip() for p in range(start, pos + 1))
                 if is_notice(joined):
-                    notice_from = start
+                    notice_from = _notice_top(texts, kept, start, pos)
         if notice_from != -1 and pos >= notice_from:
             line = _NOTICE
         else:
@@ -129,6 +129,17 @@ def _trailing_block(
         block.append((pos, line))
         pos -= 1
     return block[::-1], "", -1
+
+
+def _notice_top(texts: Sequence[str], kept: list[int], start: int, pos: int) -> int:
+    """Where a notice starts in the paragraph ``start..pos``: below the short lines that
+    head it with no blank line between (a closing, the name, a phone, a logo)."""
+    while start < pos:
+        text = texts[kept[start]]
+        if line_kind(text) == PROSE or len(text.split()) > _LOOSE_WORDS:
+            break
+        start += 1
+    return start
 
 
 def _ends_paragraph(kinds: Sequence[str], kept: list[int], pos: int) -> bool:

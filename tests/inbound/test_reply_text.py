@@ -662,3 +662,13 @@ def test_an_answer_under_a_quoted_link_is_still_an_answer() -> None:
 
     assert "Yes." in reply.text
     assert "No, that one is old." in reply.text
+
+
+def test_an_answer_and_a_closing_under_the_quote_stay() -> None:
+    header = "On Mon, 7 Dec 2026 at 10:04, Ann <a@b.c> wrote:"
+    body = f"See below.\n\n{header}\n> Can you come?\n\nYes, I can.\n\nCheers\nBob\n"
+
+    reply = extract_reply_text(body)
+
+    assert reply.text == "See below.\n\nYes, I can.\n\nCheers\nBob"
+    assert reply.elided == f"{header}\n> Can you come?"

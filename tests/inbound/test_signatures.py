@@ -576,3 +576,17 @@ def test_every_tagline_table_entry_compiles_and_is_anchored() -> None:
     for tagline in TAGLINES_BY_LANGUAGE.values():
         assert not is_tagline(f"We talked about it and {tagline}")
         assert build_units([tagline], set())[1][0] == TEXT
+
+
+def test_a_notice_right_under_the_signature_keeps_the_closing_and_the_name() -> None:
+    body = (
+        "Please find the numbers attached.\n\nBest regards\nBob Baker\nSenior Buyer\n"
+        "Baker & Co GmbH | Hauptstraße 12 | 10115 Berlin\nT +49 30 1234567\n"
+        "[cid:image001.png@01DB4A2B.5C3E8F10]\nThis message is confidential and intended "
+        "only for the addressee. If you received it in error please delete it.\n"
+    )
+
+    reply = extract_reply_text(body)
+
+    assert reply.text == "Please find the numbers attached.\n\nBest regards\nBob Baker"
+    assert reply.elided.endswith("please delete it.")
