@@ -92,6 +92,7 @@ TITLE_WORDS = frozenset(
         "professor", "researcher", "scientist", "editor", "chairman", "chairwoman",
         "secretary", "treasurer", "representative", "advisor", "adviser", "recruiter",
         "technician", "supervisor", "paralegal", "programmer", "strategist", "pronouns",
+        "buyer", "purchaser", "controller", "head", "lead", "agent", "planner", "owner",
         "department", "dept", "abteilung", "département", "departamento", "dipartimento",
         "afdeling", "avdelning", "dział", "oddělení", "oddelenie", "osztály", "departamentul",
         "отдел", "відділ", "τμήμα", "departmanı", "bölümü", "bagian", "phòng",
@@ -152,6 +153,7 @@ COMPANY_SUFFIXES = (
     "sp. z o.o.", "s.r.o.", "a.s.", "kft", "kft.", "zrt", "zrt.", "ооо", "оао", "зао",
     "пао", "тов", "еоод", "оод", "α.ε.", "a.ş.", "ltd. şti.", 'בע"מ', "有限公司", "株式会社",
     "(주)", "tbk", "co., ltd.", "co.,ltd.", "pty ltd", "pty. ltd.", "gbr", "e.k.", "e.v.",
+    "& co", "& co.", "& sons",
 )  # fmt: skip
 # Short company forms that are also words ("AS", "SE"): only in capitals, as the last word.
 COMPANY_SHORT = frozenset(("AG", "KG", "UG", "SE", "SA", "AB", "AS", "BV", "NV", "OY", "PT"))

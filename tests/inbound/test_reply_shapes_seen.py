@@ -67,6 +67,10 @@ PLAIN = {
 }
 
 HTML = {
+    "outlook_desktop_signature_without_container": (
+        '<div>Fine by me.</div><div><br></div><div><a name="_MailAutoSig">Bob Baker<br>Senior Buyer | Baker &amp; Co<br>T: +44 20 7946 0958<br>www.baker.example</a></div><hr><div id="divRplyFwdMsg"><b>From:</b> Alice<br><b>Sent:</b> Monday<br><b>Subject:</b> x</div><div>Shall we?</div>',
+        "Fine by me.\n\nBob Baker",
+    ),
     "outlook_html_hr_separate": (
         "<div>Agreed.</div><hr><div><b>From:</b> Alice</div><div><b>Sent:</b> Monday, 7 December 2026 10:04</div><div><b>To:</b> Bob</div><div><p>Shall we meet?</p></div>",
         "Agreed.",
