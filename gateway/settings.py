@@ -17,6 +17,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from gateway.imap_settings import ImapMailbox, imap_mailboxes
+from gateway.settings_error import SettingsError
+from gateway.support_settings import SupportSettings, support_settings
+
+__all__ = ["RelaySettings", "Settings", "SettingsError"]
+
 SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
 DEFAULT_MAX_MESSAGE_SIZE = 25 * 1024 * 1024
@@ -25,10 +31,6 @@ FALSE_WORDS = {"0", "false", "no", "off", ""}
 MAX_AUTHSERV_ID_LENGTH = 255
 # RFC 2045 section 5.1 token (RFC 8601's authserv-id is a value: a token or quoted string).
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+")
-
-
-class SettingsError(ValueError):
-    """A configuration value is missing or invalid; the message names the variable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,11 @@ class Settings:
     # Operators: addresses of users who moderate every report (GATEWAY_OPERATORS, separated
     # by commas); a room's owner and admins moderate their own room's reports anyway.
     operators: tuple[str, ...] = ()
+    # Support addresses (GATEWAY_SUPPORT_ADDRESSES): mail to one opens a support ticket.
+    # Parsed and checked by gateway.support_settings.
+    support: SupportSettings = field(default_factory=lambda: SupportSettings())
+    # Mailboxes read over IMAP (GATEWAY_IMAP_URL): parsed and checked by gateway.imap_settings.
+    imap: tuple[ImapMailbox, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -141,6 +148,8 @@ class Settings:
             operators=tuple(
                 a.strip().lower() for a in env.get("GATEWAY_OPERATORS", "").split(",") if a.strip()
             ),
+            support=support_settings(env),
+            imap=imap_mailboxes(env),
         )
         if (settings.smtp_tls_cert is None) != (settings.smtp_tls_key is None):
             raise SettingsError(
