@@ -60,7 +60,7 @@ EXIT_USAGE = 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(verbose=args.command in {"serve", "smtp", "web", "worker"})
+    configure_logging(verbose=args.command in {"serve", "smtp", "imap", "web", "worker"})
     try:
         if args.command == "inspect-email" and args.rcpt is None:
             return cmd_inspect_email(args, None)
@@ -90,9 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, parts, text in (
         ("serve", Parts(), "run SMTP intake, outbound delivery and the web app in one process"),
-        ("smtp", Parts(web=False, worker=False), "run only the SMTP listener"),
-        ("web", Parts(smtp=False, worker=False), "run only the web app"),
-        ("worker", Parts(smtp=False, web=False), "run only outbound delivery"),
+        ("smtp", Parts(web=False, worker=False, imap=False), "run only the SMTP listener"),
+        ("imap", Parts(smtp=False, web=False, worker=False), "run only the IMAP readers"),
+        ("web", Parts(smtp=False, worker=False, imap=False), "run only the web app"),
+        ("worker", Parts(smtp=False, web=False, imap=False), "run only outbound delivery"),
     ):
         command = commands.add_parser(name, help=text)
         command.set_defaults(handler=cmd_serve, parts=parts)

@@ -1,10 +1,11 @@
 """Running the gateway: the SMTP listener, the outbound scheduler and the web server.
 
 Owns process wiring only: which parts start, in what order, where they listen, how they
-stop. `gateway serve` runs all three in one process on one asyncio loop (the web server in
-a thread), outbound delivery in a child process of the worker part
-(gateway.outbound.delivery_process); `gateway smtp`, `gateway web` and `gateway worker` run
-one part each, so a larger deployment runs several of each against one PostgreSQL database.
+stop. `gateway serve` runs all three (and the IMAP readers, when mailboxes are configured)
+in one process on one asyncio loop (the web server in a thread), outbound delivery in a
+child process of the worker part (gateway.outbound.delivery_process); `gateway smtp`,
+`gateway imap`, `gateway web` and `gateway worker` run one part each, so a larger
+deployment runs several of each against one PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.inbound.committer import IntakeCommitter
+from gateway.inbound.imap_intake import ImapIntake
 from gateway.inbound.preparation import IntakeConfig
 from gateway.inbound.smtp import (
     IntakeHandler,
@@ -30,6 +32,7 @@ from gateway.inbound.smtp import (
     start_smtp_server,
 )
 from gateway.outbound.housekeeping import run_housekeeping
+from gateway.outbound.ticket_mail import run_ticket_jobs
 from gateway.outbound.worker import OutboundWorker
 from gateway.settings import Settings, SettingsError
 from gateway.store.database import Database
@@ -48,6 +51,7 @@ class Parts:
     smtp: bool = True
     web: bool = True
     worker: bool = True
+    imap: bool = True  # the IMAP readers, when GATEWAY_IMAP_URL names mailboxes
 
 
 def configure_logging(*, verbose: bool) -> None:
@@ -88,6 +92,8 @@ def serve(settings: Settings, parts: Parts, announce: Callable[[str], None] = pr
 
 
 async def _serve(settings: Settings, parts: Parts, announce: Callable[[str], None]) -> None:
+    if parts == Parts(smtp=False, web=False, worker=False) and not settings.imap:
+        raise SettingsError("GATEWAY_IMAP_URL names no mailbox, so there is nothing to read")
     database = open_database(settings)
     keys = reply_keys(settings)
     stop = asyncio.Event()
@@ -100,6 +106,8 @@ async def _serve(settings: Settings, parts: Parts, announce: Callable[[str], Non
             stoppers.append(_start_outbound(database, settings, keys, announce))
         if parts.smtp:
             stoppers.append(await _start_smtp(database, settings, keys, announce))
+        if parts.imap and settings.imap:
+            stoppers.append(_start_imap(database, settings, keys, announce))
         if parts.web:
             stoppers.append(_start_web(database, settings, announce))
         announce("gateway is running; press Ctrl+C to stop")
@@ -118,6 +126,7 @@ def intake_config(settings: Settings, keys: ReplyKeys) -> IntakeConfig:
         settings.trusted_authserv_id,
         max_files=settings.attachment_max_files,
         max_bytes=settings.attachment_max_bytes,
+        support=settings.support,
     )
 
 
@@ -143,6 +152,15 @@ async def _start_smtp(
         committer.stop()
 
     return stop
+
+
+def _start_imap(
+    database: Database, settings: Settings, keys: ReplyKeys, announce: Callable[[str], None]
+) -> Callable[[], None]:
+    intake = ImapIntake(settings.imap, database, intake_config(settings, keys))
+    intake.start()
+    announce(f"IMAP reading {', '.join(mailbox.name for mailbox in settings.imap)}")
+    return intake.stop
 
 
 def _start_outbound(
@@ -180,6 +198,20 @@ def _start_outbound(
         coalesce=True,
         next_run_time=_utc_now(),
     )
+    if settings.support.addresses:
+
+        async def tickets() -> None:
+            await asyncio.to_thread(run_ticket_jobs, database, settings, keys, now=_utc_now())
+
+        scheduler.add_job(
+            tickets,
+            "interval",
+            seconds=OUTBOUND_INTERVAL_SECONDS,
+            id="tickets",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=_utc_now(),
+        )
     scheduler.start()
     where = (
         f"relay {settings.relay.host}:{settings.relay.port}"

@@ -44,6 +44,12 @@ from gateway.inbound.preparation import (
     is_system_address,
 )
 from gateway.inbound.sender_check import check_sender
+from gateway.inbound.support_routing import (
+    after_ticket_posts,
+    is_support_recipient,
+    route_ticket_emails,
+    support_of,
+)
 from gateway.store.models import InboundEmail, InboundOutcome, Origin, OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -100,9 +106,12 @@ def accept_emails(
         if email.prepared.kept_as is not None:
             email.decide(*email.prepared.kept_as)
     _route(session, fresh, config)
+    _route_tickets(session, fresh, config, now)
     _score_bounces(session, fresh, config, now)
     drafts = _draft_replies(session, fresh, config)
     _post(session, drafts, now)
+    posted = [(e.prepared, e.target) for e in fresh if e.outcome is InboundOutcome.POSTED]
+    after_ticket_posts(session, posted, support_of(config), now=now)
     _record(session, fresh, now)
     held = [e for e in fresh if e.outcome is InboundOutcome.HELD and e.target is not None]
     if held:
@@ -231,6 +240,7 @@ def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None
         for e in emails
         if e.target is None
         and not is_system_address(e.prepared.envelope.recipient, config.mail_domain)
+        and not is_support_recipient(e.prepared.envelope.recipient, config)
     ]
     if not routed:
         return
@@ -242,6 +252,24 @@ def _route(session: Session, emails: list[_Email], config: IntakeConfig) -> None
             email.target = target
         elif not email.decided:
             email.refuse(target)
+
+
+def _route_tickets(
+    session: Session, emails: list[_Email], config: IntakeConfig, now: datetime
+) -> None:
+    """Mail to a support address or into a ticket (gateway.inbound.support_routing)."""
+    routes = route_ticket_emails(
+        session, [(e.prepared, e.target) for e in emails], support_of(config), now=now
+    )
+    for email, route in zip(emails, routes, strict=True):
+        if route is None or email.decided:
+            continue
+        if route.refusal is not None:
+            email.refuse(route.refusal)
+        elif route.kept is not None:
+            email.decide(InboundOutcome.REJECTED, route.kept)
+        else:
+            email.target = route.target
 
 
 def _draft_replies(

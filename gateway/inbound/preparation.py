@@ -33,6 +33,7 @@ from gateway.inbound.parsing import ParsedEmail, parse_email
 from gateway.inbound.part_choice import ChosenReply, read_reply
 from gateway.inbound.reply_text import ReplyText
 from gateway.store.models import InboundOutcome
+from gateway.support_settings import NO_SUPPORT, SupportSettings
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ class IntakeConfig:
     # The files one message may carry: the same limits as a post on the web.
     max_files: int = 10
     max_bytes: int = 95 * 1024 * 1024
+    # Where mail opens support tickets (gateway.inbound.support_routing).
+    support: SupportSettings = NO_SUPPORT
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from gateway.inbound.committer import IntakeCommitter
 from gateway.inbound.intake import IntakeResult
 from gateway.inbound.preparation import Envelope, IntakeConfig, is_system_address
 from gateway.inbound.reading_pool import ReadingPool
+from gateway.inbound.support_routing import is_support_recipient
 from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import InboundOutcome
@@ -222,8 +223,10 @@ class IntakeHandler:
 
     async def _check_recipient(self, address: str) -> ReplyTarget | str | None:
         """The member an address names (None for our system addresses), or the refusal."""
-        if is_system_address(address, self._config.mail_domain):
-            return None
+        if is_system_address(address, self._config.mail_domain) or is_support_recipient(
+            address, self._config
+        ):
+            return None  # taken from anyone: the intake decides after DATA
         local_part, _, domain = address.rpartition("@")
         # The signature check needs no database: forged addresses cost nothing.
         if domain != self._config.mail_domain or not verify_reply_local_part(

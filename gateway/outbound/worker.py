@@ -23,6 +23,7 @@ from gateway.outbound.delivery import DeliveryReport, deliver_due
 from gateway.outbound.delivery_process import DEFAULT_INTERVAL_SECONDS, DeliveryProcess
 from gateway.outbound.digest_dispatch import send_due_digests
 from gateway.outbound.dispatch import dispatch_notifications
+from gateway.outbound.ticket_mail import run_ticket_jobs
 from gateway.settings import Settings
 from gateway.store.database import Database
 
@@ -56,6 +57,8 @@ def run_outbound_once(
     """Queue what is due, then deliver what can go, in this process; (emails queued,
     delivery report)."""
     queued = queue_due(database, settings, keys, now=now)
+    if settings.support.addresses:
+        queued += run_ticket_jobs(database, settings, keys, now=now)
     return queued, deliver_due(database, settings, now=now, keys=keys)
 
 

@@ -693,3 +693,112 @@ class IdempotentRequest(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TicketState(enum.StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"  # waiting for the customer
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+class Ticket(Base):
+    """A support ticket: a room of kind `ticket` with a number, a state and a requester."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_state_solved", "state", "solved_at"),)
+
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    state: Mapped[TicketState] = mapped_column(_enum(TicketState, "ticket_state"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    queue: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    solved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # The closed ticket a late reply came to (this ticket follows it up).
+    previous_ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.room_id", ondelete="SET NULL")
+    )
+
+
+class TicketSequence(Base):
+    """The last ticket number given (one row): incremented under a row lock, so concurrent
+    intakes on PostgreSQL never hand out the same number."""
+
+    __tablename__ = "ticket_sequence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketMessageId(Base):
+    """A Message-ID that threads into a ticket: one we sent for it (ours) or one of the
+    requester's own emails that opened or answered it (theirs)."""
+
+    __tablename__ = "ticket_message_ids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id_header: Mapped[str] = mapped_column(String(255), unique=True)
+    room_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.room_id", ondelete="CASCADE"), index=True
+    )
+    origin: Mapped[str] = mapped_column(
+        String(8), CheckConstraint("origin IN ('ours', 'theirs')", name="origin")
+    )
+    # Theirs: the To and Cc addresses of that email (space-separated), who may thread a reply
+    # to it before taking part in the ticket.
+    recipients: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TicketMailKind(enum.StrEnum):
+    ACKNOWLEDGEMENT = "ack"
+    REFUSAL = "refusal"
+
+
+class TicketMail(Base):
+    """An automatic answer owed to someone who wrote to a support address: the ticket's
+    acknowledgement or a refusal notice. Counted per address per day for the caps; composed
+    into the outbox by gateway.outbound.ticket_mail."""
+
+    __tablename__ = "ticket_mail"
+    __table_args__ = (
+        Index("ix_ticket_mail_address_created", "address", "created_at"),
+        Index("ix_ticket_mail_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TicketMailKind] = mapped_column(_enum(TicketMailKind, "ticket_mail_kind"))
+    address: Mapped[str] = mapped_column(String(320))
+    support_address: Mapped[str] = mapped_column(String(320))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.room_id", ondelete="CASCADE"))
+    # The email answered: its Message-ID (bare) and subject, for In-Reply-To and Subject.
+    answered_id: Mapped[str | None] = mapped_column(String(998))
+    subject: Mapped[str] = mapped_column(String(998), default="")
+    state: Mapped[AutoResponseState] = mapped_column(_enum(AutoResponseState, "ticket_mail_state"))
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+
+
+class ImapMailboxState(Base):
+    """Where the gateway is in one IMAP mailbox it reads (gateway.core.imap_state): the
+    mailbox's UIDVALIDITY and the last UID taken in (RFC 3501 section 2.3.1.1), and the lease
+    that lets one gateway process at a time read it."""
+
+    __tablename__ = "imap_mailboxes"
+    __table_args__ = (CheckConstraint("last_uid >= 0", name="last_uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # user@host:port/folder, never the password (gateway.imap_settings.ImapMailbox.name).
+    mailbox: Mapped[str] = mapped_column(String(400), unique=True)
+    # UIDs and UIDVALIDITY are unsigned 32-bit numbers: past a signed INTEGER.
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    holder: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

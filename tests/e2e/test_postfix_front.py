@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from mail_support import answering, mail_to
-from postfix_support import HOST, Postfix, running_postfix
 from sqlalchemy import func, select, text
 
 from gateway.core.bounce_addresses import bounce_address
@@ -26,6 +24,8 @@ from gateway.settings import RelaySettings, Settings
 from gateway.store.database import Database
 from gateway.store.models import InboundEmail, Message, Origin, OutboxEmail, User
 
+from mail_support import answering, mail_to
+from postfix_support import HOST, Postfix, running_postfix
 from recording_relay import RecordingRelay
 from smtp_gateway import SMTPGateway
 from support import MAIL_DOMAIN, World, add_carol

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
-from mail_support import answering, mail_to, plain_text, relayed
 
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import ReplyKeys
@@ -28,6 +27,7 @@ from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Message, Origin, Room
 
+from mail_support import answering, mail_to, plain_text, relayed
 from recording_relay import RecordingRelay
 from smtp_gateway import SMTPGateway
 from support import World

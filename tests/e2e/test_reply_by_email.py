@@ -9,8 +9,6 @@ import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from mail_support import answering, ids, mail_to, plain_text
-
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import ReplyKeys
 from gateway.core.rooms import add_member, get_room
@@ -20,6 +18,7 @@ from gateway.settings import RelaySettings, Settings
 from gateway.store.database import Database
 from gateway.store.models import Origin
 
+from mail_support import answering, ids, mail_to, plain_text
 from recording_relay import RecordingRelay
 from smtp_gateway import SMTPGateway
 from support import World

@@ -12,7 +12,6 @@ from email.message import EmailMessage
 
 import pytest
 from flask.testing import FlaskClient
-from mail_support import answering, mail_to, plain_text, relayed
 
 from gateway.core.messages import list_messages, post_message
 from gateway.core.reply_addresses import ReplyKeys
@@ -23,6 +22,7 @@ from gateway.settings import Settings
 from gateway.store.database import Database
 from gateway.store.models import Origin
 
+from mail_support import answering, mail_to, plain_text, relayed
 from recording_relay import RecordingRelay
 from smtp_gateway import SMTPGateway
 from support import World
