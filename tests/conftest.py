@@ -104,3 +104,26 @@ def gateway_cli(
 ) -> Cli:
     """`gateway` run in-process on the test database (see cli_support)."""
     return cli_for(monkeypatch, capsys, settings, tmp_path / "cli-data")
+
+
+# CI runs the whole suite on SQLite, then again on PostgreSQL. A test that touches no
+# database (a parser, a rule, a renderer) cannot behave differently the second time, so
+# with GATEWAY_TEST_DATABASE_TESTS_ONLY set the second run takes only the tests that use
+# one, and says how many it left to the first.
+_DATABASE_FIXTURES = frozenset(("database", "migrated_database_url"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("GATEWAY_TEST_DATABASE_TESTS_ONLY"):
+        return
+    kept = [i for i in items if _DATABASE_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    left = [i for i in items if not _DATABASE_FIXTURES & set(getattr(i, "fixturenames", ()))]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if os.environ.get("GATEWAY_TEST_DATABASE_TESTS_ONLY"):
+        return "only the tests that use a database (the others ran on SQLite)"
+    return None

@@ -22,7 +22,8 @@ from gateway.inbound.parsing import parse_email
 from gateway.inbound.preparation import reply_text_of
 
 MIN_CASES = 250
-MIN_EXACT = 270
+# The target: at least 97% of the catalogue exact (291 of 300 cases).
+MIN_EXACT = 291
 # fmt: off
 LANGUAGES = frozenset((
     "en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "fi", "pl", "cs", "sk", "hu",
