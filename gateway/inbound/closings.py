@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import re
 
+from gateway.inbound.match_text import match_form
 from gateway.inbound.signature_words import CLOSINGS
 
 # A closing line is short; longer lines are prose that happens to start with "Thanks".
 _MAX_CLOSING = 60
 _PUNCTUATION = " ,.!:;-–—。！、，،"
-_INVISIBLE = dict.fromkeys(map(ord, "\u00a0\u200b\u200e\u200f"), " ")
 # "Thanks, Bob": the closing, a comma or "!", and a name of at most three words.
 _WITH_NAME = re.compile(r"([^,!，،]{1,40})[,!，،]\s*([^\W\d_][\w.'’-]*(?:\s[\w.'’-]+){0,2})")
 
 
 def is_closing(line: str) -> bool:
     """Is this line a closing ("Regards,", "Thanks, Bob", "Mit freundlichen Grüßen")?"""
-    text = " ".join(line.translate(_INVISIBLE).split()).casefold()
+    text = " ".join(match_form(line).split()).casefold()
     if not text or len(text) > _MAX_CLOSING:
         return False
     if text.rstrip(_PUNCTUATION) in CLOSINGS:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from gateway.inbound.match_text import match_form
+
 # The first prefix decides: "Re: Fwd: x" answers a forward, "Fwd: Re: x" forwards a reply.
 _FORWARD_PREFIX = re.compile(
     r"^\s*(?:\[[^\]]{0,40}\]\s*)?"  # a list tag such as "[Gateway]" may come first
@@ -37,12 +39,12 @@ _FORWARD_MARKER = re.compile(
     r"|iletilen\s+mesaj|转发的邮件|轉寄的郵件|転送されたメッセージ|전달된\s+메시지)\s*[:：]?$",
     re.IGNORECASE,
 )
-_DECORATION = " \t>-*_=\u200e\u200f"
+_DECORATION = " \t>-*_="
 
 
 def is_forward_marker(text: str) -> bool:
     """ "---------- Forwarded message ---------", "Begin forwarded message:" and kin."""
-    core = text.strip(_DECORATION)
+    core = match_form(text).strip(_DECORATION)
     return len(core) <= 120 and _FORWARD_MARKER.match(core) is not None
 
 
